@@ -1,0 +1,3 @@
+from unsup.cli import main
+
+raise SystemExit(main())
