@@ -16,6 +16,7 @@ import unsup  # noqa: F401  (sets the passive OpenMP wait policy before numpy/to
 
 COMMAND_MODULES: list[str] = [
     "unsup.demo",
+    "unsup.gan.cli",
 ]
 
 

@@ -1,0 +1,177 @@
+"""``unsup gan train|sample|eval``: train any registered GAN on any registered dataset, then sample and score it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+from unsup._run import new_run_dir, refuse_overwrite, write_json
+from unsup.data.registry import DATASETS
+from unsup.gan.losses import LOSSES
+from unsup.gan.registry import MODELS
+from unsup.gan.trainer import UPDATES, TrainConfig, Trainer, setup_distributed
+
+
+def _options(pairs: list[str] | None, flag: str) -> dict:
+    """``["k=v", ...]`` -> ``{k: json(v) or v}``."""
+    out = {}
+    for pair in pairs or []:
+        key, eq, value = pair.partition("=")
+        if not eq or not key:
+            raise ValueError(f"{flag} expects KEY=VALUE; got {pair!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def build(spec: dict):
+    """(data, game) from a run spec ``{data, data_opts, model, model_opts, pack, loss, seed}``."""
+    if spec["pack"] < 1:
+        raise ValueError(f"--pack must be >= 1; got {spec['pack']}")
+    data = DATASETS.get(spec["data"])(seed=spec["seed"], **spec["data_opts"])
+    torch.manual_seed(spec["seed"])  # network initialisation
+    game = MODELS.get(spec["model"])(data, pack=spec["pack"], loss=spec["loss"], **spec["model_opts"])
+    return data, game
+
+
+def load_run(run: str | Path, device: str = "cpu"):
+    """(data, game, config) of a run folder written by ``unsup gan train``, networks from its checkpoint."""
+    run = Path(run)
+    if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
+        raise FileNotFoundError(f"{run} is not a GAN run folder (needs config.json and checkpoint.pt)")
+    config = json.loads((run / "config.json").read_text())
+    data, game = build(config["spec"])
+    ckpt = torch.load(run / "checkpoint.pt", map_location=device, weights_only=False)
+    game.load_state_dict(ckpt["game"])
+    return data, game.to(device), config
+
+
+def _evaluator(data):
+    if not hasattr(data, "evaluate"):
+        return None
+    return lambda game: {k: v for k, v in data.evaluate(game.sample(2500).cpu()).items() if k != "counts"}
+
+
+def _train(args: argparse.Namespace) -> int:
+    cfg_kw = dict(
+        steps=args.steps,
+        batch=args.batch,
+        lr_d=args.lr_d,
+        lr_g=args.lr_g,
+        betas=(args.beta1, 0.999),
+        d_steps=args.d_steps,
+        update=args.update,
+        seed=args.seed,
+        ckpt_every=args.ckpt_every,
+        sample_every=args.sample_every,
+        log_every=args.log_every,
+        device=args.device,
+    )
+    if args.resume:
+        run = Path(args.resume)
+        if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
+            raise FileNotFoundError(f"{run} is not a GAN run folder (needs config.json and checkpoint.pt)")
+        config = json.loads((run / "config.json").read_text())
+        spec = config["spec"]
+        cfg_kw = {**config["train"], "steps": args.steps, "out": str(run)}
+    else:
+        spec = dict(
+            data=args.data,
+            data_opts=_options(args.data_opt, "--data-opt"),
+            model=args.model,
+            model_opts=_options(args.model_opt, "--model-opt"),
+            pack=args.pack,
+            loss=args.loss,
+            seed=args.seed,
+        )
+        rank, world, _ = setup_distributed(args.device)
+        run = new_run_dir(args.out, f"gan-{args.data}-{args.model}-pack{args.pack}") if rank == 0 else None
+        if world > 1:
+            holder = [str(run) if run else None]
+            torch.distributed.broadcast_object_list(holder, 0)
+            run = Path(holder[0])
+        cfg_kw["out"] = str(run)
+    data, game = build(spec)
+    cfg = TrainConfig(**cfg_kw)
+    trainer = Trainer(game, data, cfg, evaluate=_evaluator(data))
+    if trainer.rank == 0 and not args.resume:
+        write_json(run / "config.json", {"spec": spec, "train": asdict(cfg)})
+    trainer.fit(resume=bool(args.resume))
+    if trainer.rank == 0:
+        print(f"run folder: {run}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    if args.n < 1:
+        raise ValueError(f"--n must be >= 1; got {args.n}")
+    data, game, _ = load_run(args.run)
+    torch.manual_seed(args.seed)
+    x = game.sample(args.n)
+    png = refuse_overwrite(args.png or Path(args.run) / f"sample-seed{args.seed}.png", args.force)
+    from unsup.gan.plots import save_samples
+
+    save_samples(x, png, real=data.sample(args.n) if x.dim() == 2 else None)
+    if args.pt:
+        torch.save(x, refuse_overwrite(args.pt, args.force))
+    print(png)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    data, game, _ = load_run(args.run)
+    if not hasattr(data, "evaluate"):
+        raise ValueError(f"dataset of {args.run} has no evaluation metric")
+    torch.manual_seed(args.seed)
+    result = data.evaluate(game.sample(args.n))
+    result.pop("counts", None)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k:>14}: {v:.4g}")
+    return 0
+
+
+def register(cli) -> None:
+    p = cli.group_command("gan", "train", _train, "Train a GAN (PacGAN with --pack m) on a registered dataset.")
+    p.add_argument("--data", default="ring", help=f"dataset: {', '.join(DATASETS.names())} (default ring)")
+    p.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="dataset option, e.g. std=0.1")
+    p.add_argument("--model", default="mlp", help=f"model: {', '.join(MODELS.names())} (default mlp)")
+    p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option, e.g. d_hidden=300")
+    p.add_argument("--pack", type=int, default=1, help="samples per discriminator input (PacGAN m; 1 = GAN)")
+    p.add_argument("--loss", default="minimax", choices=LOSSES)
+    p.add_argument("--update", default="alternating", choices=UPDATES)
+    p.add_argument("--steps", type=int, default=2000, help="iterations (G updates) in total")
+    p.add_argument("--batch", type=int, default=100, help="packs per minibatch (default 100)")
+    p.add_argument("--lr-d", type=float, default=1e-4)
+    p.add_argument("--lr-g", type=float, default=1e-4)
+    p.add_argument("--beta1", type=float, default=0.8, help="Adam beta1 (reference 2-D setup: 0.8)")
+    p.add_argument("--d-steps", type=int, default=1, help="D updates per G update")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ckpt-every", type=int, default=1000)
+    p.add_argument("--sample-every", type=int, default=1000)
+    p.add_argument("--log-every", type=int, default=100)
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
+    p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default runs)")
+    p.add_argument("--resume", metavar="RUN", help="continue RUN (to --steps iterations)")
+
+    p = cli.group_command("gan", "sample", _sample, "Draw samples from a trained GAN run; writes a PNG.")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--n", type=int, default=2500)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--png", help="picture to write (default RUN/sample-seed<SEED>.png)")
+    p.add_argument("--pt", help="also save the samples as a torch tensor file")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+
+    p = cli.group_command("gan", "eval", _eval, "Score a GAN run: modes, high-quality %, reverse KL.")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--n", type=int, default=2500, help="samples scored (paper: 2,500)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print one JSON line")

@@ -1,0 +1,290 @@
+"""The one training loop shared by every GAN in :mod:`unsup.gan`: alternating (or simultaneous) D/G steps.
+
+A model family plugs in as a *game*: an ``nn.Module`` holding all its networks and defining
+
+- ``d_params()`` / ``g_params()``: the parameters stepped by D's and G's Adam optimiser (extra networks go in
+  whichever player they help, e.g. InfoGAN's Q with G);
+- ``d_loss(batch) -> (loss, logs)`` and ``g_loss(batch) -> (loss, logs)``: scalar losses to minimise and a dict of
+  floats for the log; ``batch`` is whatever ``data.sample(n)`` returns (a tensor, or a tuple such as
+  ``(images, labels)``), already on the device;
+- optionally ``joint_loss(batch) -> (d_loss, g_loss, logs)`` for ``update="simultaneous"``, ``pack`` (the trainer
+  draws ``batch · pack`` samples per step; default 1) and ``sample(n) -> Tensor`` for the periodic sample plots.
+
+``data`` is any object with ``sample(n) -> Tensor | tuple[Tensor, ...]`` drawing ``n`` training items on the CPU
+with torch's global RNG (so a resumed run draws the same items). Example, a conditional GAN::
+
+    class CondGAN(nn.Module):
+        def __init__(self, G, D):
+            super().__init__(); self.G, self.D = G, D
+        def d_params(self): return list(self.D.parameters())
+        def g_params(self): return list(self.G.parameters())
+        def d_loss(self, batch):
+            x, y = batch
+            fake = self.G(torch.randn(len(y), 64, device=y.device), y).detach()
+            loss = losses.d_loss(self.D(x, y), self.D(fake, y), "ns")
+            return loss, {"d_loss": loss.item()}
+        def g_loss(self, batch):
+            _, y = batch
+            loss = losses.g_loss(self.D(self.G(torch.randn(len(y), 64, device=y.device), y), y), "ns")
+            return loss, {"g_loss": loss.item()}
+
+    train(CondGAN(G, D), data, TrainConfig(steps=10_000, out="runs/cgan-1"))
+
+Each step does ``d_steps`` D updates then ``g_steps`` G updates, each on a fresh batch (the lecture's alternating
+gradient descent). Under ``torchrun`` every process trains on its own batches (seed + rank), gradients are averaged
+with ``all_reduce`` (gloo on CPU, nccl on CUDA) so parameters stay identical, and only rank 0 writes files.
+``out`` gets ``checkpoint.pt`` (atomic; resume restores step, networks, both optimisers and every rank's RNG),
+``metrics.jsonl``, ``samples-<step>.png`` and ``losses.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from tqdm.auto import tqdm
+
+from unsup._run import atomic_torch_save, atomic_write_bytes
+
+UPDATES = ("alternating", "simultaneous")
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 2000  # G updates (iterations) in total, counting those before a resume
+    batch: int = 64  # items (packs, for a packed D) per D or G update, per process
+    lr_d: float = 2e-4
+    lr_g: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    d_steps: int = 1  # D updates per iteration
+    g_steps: int = 1  # G updates per iteration
+    update: str = "alternating"  # or "simultaneous": both nets stepped from one forward pass
+    seed: int = 0
+    out: str | None = None  # run folder; None writes nothing
+    ckpt_every: int = 1000
+    sample_every: int = 1000  # also when ``evaluate`` runs
+    log_every: int = 100
+    device: str = "auto"  # "auto" = cuda when present
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch", "d_steps", "g_steps", "ckpt_every", "sample_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
+        if self.update not in UPDATES:
+            raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
+        self.betas = tuple(self.betas)
+
+
+def setup_distributed(device: str = "auto") -> tuple[int, int, torch.device]:
+    """(rank, world size, device); joins the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available() if device == "auto" else device.startswith("cuda")
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    rank = dist.get_rank() if world > 1 else 0
+    if device == "auto":
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}" if cuda else "cpu"
+    return rank, world, torch.device(device)
+
+
+def _to(batch: Any, device: torch.device) -> Any:
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(b.to(device, non_blocking=True) for b in batch)
+    return batch.to(device, non_blocking=True)
+
+
+def _rng_state() -> dict:
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": np.random.get_state(),  # noqa: NPY002
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])  # noqa: NPY002
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _average_grads(params: list[nn.Parameter], world: int) -> None:
+    if world > 1:
+        for p in params:
+            if p.grad is not None:
+                dist.all_reduce(p.grad)
+                p.grad /= world
+
+
+class Trainer:
+    """Holds a game, its two Adam optimisers and the run folder; :meth:`fit` runs the loop."""
+
+    def __init__(
+        self, game: nn.Module, data: Any, cfg: TrainConfig, evaluate: Callable[[nn.Module], dict] | None = None
+    ) -> None:
+        self.cfg, self.data, self.evaluate = cfg, data, evaluate
+        self.rank, self.world, self.device = setup_distributed(cfg.device)
+        self.game = game.to(self.device)
+        self.d_params, self.g_params = list(game.d_params()), list(game.g_params())
+        self.opt_d = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=cfg.betas)
+        self.opt_g = torch.optim.Adam(self.g_params, lr=cfg.lr_g, betas=cfg.betas)
+        self.step = 0
+        self.out = Path(cfg.out) if cfg.out else None
+        self.writes = self.out is not None and self.rank == 0
+        torch.manual_seed(cfg.seed + self.rank)
+        np.random.seed(cfg.seed + self.rank)  # noqa: NPY002
+        random.seed(cfg.seed + self.rank)
+        for t in self.game.state_dict().values():  # every rank starts from rank 0's networks
+            if self.world > 1:
+                dist.broadcast(t, 0)
+
+    # -- one iteration --------------------------------------------------------------------------------------
+    def _batch(self) -> Any:
+        return _to(self.data.sample(self.cfg.batch * getattr(self.game, "pack", 1)), self.device)
+
+    def _update(self, loss: torch.Tensor, opt: torch.optim.Optimizer, params: list[nn.Parameter]) -> None:
+        self.game.zero_grad(set_to_none=True)  # also clears grads the other player's loss left behind
+        loss.backward()
+        _average_grads(params, self.world)
+        opt.step()
+
+    def _simultaneous(self) -> dict:
+        ld, lg, logs = self.game.joint_loss(self._batch())
+        self.game.zero_grad(set_to_none=True)
+        gd = torch.autograd.grad(ld, self.d_params, retain_graph=True, allow_unused=True)
+        gg = torch.autograd.grad(lg, self.g_params, allow_unused=True)
+        for p, g in zip(self.d_params + self.g_params, gd + gg, strict=True):
+            p.grad = g
+        _average_grads(self.d_params + self.g_params, self.world)
+        self.opt_d.step()
+        self.opt_g.step()
+        return logs
+
+    def train_step(self) -> dict:
+        """One iteration: ``d_steps`` D updates then ``g_steps`` G updates (or one simultaneous update)."""
+        self.game.train()
+        if self.cfg.update == "simultaneous":
+            logs = self._simultaneous()
+        else:
+            logs = {}
+            for _ in range(self.cfg.d_steps):
+                loss, part = self.game.d_loss(self._batch())
+                self._update(loss, self.opt_d, self.d_params)
+                logs.update(part)
+            for _ in range(self.cfg.g_steps):
+                loss, part = self.game.g_loss(self._batch())
+                self._update(loss, self.opt_g, self.g_params)
+                logs.update(part)
+        self.step += 1
+        return logs
+
+    # -- checkpoints ----------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything a resume needs: step, networks, both optimisers, config and every rank's RNG states."""
+        rngs = [_rng_state()]
+        if self.world > 1:
+            rngs = [None] * self.world
+            dist.all_gather_object(rngs, _rng_state())
+        return {
+            "step": self.step,
+            "game": self.game.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "rng": rngs,
+            "config": asdict(self.cfg),
+        }
+
+    def save(self) -> None:
+        state = self.state_dict()  # collective under torchrun: every rank must call it
+        if self.writes:
+            atomic_torch_save(state, self.out / "checkpoint.pt")
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Restore a checkpoint written by :meth:`save` (RNG of this rank included)."""
+        ckpt = torch.load(path, map_location=self.device, weights_only=False)
+        self.game.load_state_dict(ckpt["game"])
+        self.opt_d.load_state_dict(ckpt["opt_d"])
+        self.opt_g.load_state_dict(ckpt["opt_g"])
+        self.step = int(ckpt["step"])
+        if self.rank < len(ckpt["rng"]):
+            _set_rng_state(ckpt["rng"][self.rank])
+
+    # -- logging --------------------------------------------------------------------------------------------
+    def _log(self, record: dict) -> None:
+        if self.writes:
+            with open(self.out / "metrics.jsonl", "a") as fh:
+                fh.write(json.dumps(record) + "\n")
+
+    def _drop_log_after(self, step: int) -> None:
+        """On resume, forget log lines written after the checkpoint (they will be written again)."""
+        path = self.out / "metrics.jsonl"
+        if self.writes and path.exists():
+            keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
+            atomic_write_bytes(path, "".join(ln + "\n" for ln in keep).encode())
+
+    def _sample_and_evaluate(self) -> None:
+        if self.evaluate is not None and self.rank == 0:
+            self._log({"step": self.step, "eval": self.evaluate(self.game)})
+        if self.writes and hasattr(self.game, "sample"):
+            from unsup.gan.plots import save_samples
+
+            save_samples(self.game.sample(self.cfg.batch * 10).cpu(), self.out / f"samples-{self.step:07d}.png")
+
+    # -- the loop -------------------------------------------------------------------------------------------
+    def fit(self, resume: bool = False) -> dict:
+        """Train to ``cfg.steps`` iterations (continuing from ``out/checkpoint.pt`` if ``resume``); last logs."""
+        if self.writes:
+            self.out.mkdir(parents=True, exist_ok=True)
+        ckpt = self.out / "checkpoint.pt" if self.out else None
+        if resume:
+            if ckpt is None or not ckpt.exists():
+                raise FileNotFoundError(f"no checkpoint to resume from in {self.out}")
+            self.load(ckpt)
+            self._drop_log_after(self.step)
+        cfg, logs, t0 = self.cfg, {}, time.perf_counter()
+        bar = tqdm(total=cfg.steps, initial=self.step, disable=not cfg.progress or self.rank != 0, desc="gan")
+        while self.step < cfg.steps:
+            logs = self.train_step()
+            bar.update(1)
+            last = self.step == cfg.steps
+            if self.step % cfg.log_every == 0 or last:
+                self._log({"step": self.step, "seconds": round(time.perf_counter() - t0, 3), **logs})
+                bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k.endswith("loss")})
+            if self.step % cfg.sample_every == 0 or last:
+                self._sample_and_evaluate()
+            if self.step % cfg.ckpt_every == 0 or last:
+                self.save()
+        bar.close()
+        if self.writes and (self.out / "metrics.jsonl").exists():
+            from unsup.gan.plots import plot_losses
+
+            plot_losses(self.out / "metrics.jsonl", self.out / "losses.png")
+        return logs
+
+
+def train(
+    game: nn.Module,
+    data: Any,
+    cfg: TrainConfig,
+    evaluate: Callable[[nn.Module], dict] | None = None,
+    resume: bool = False,
+) -> Trainer:
+    """Build a :class:`Trainer`, run :meth:`Trainer.fit` and return the trainer (``.game`` holds the networks)."""
+    trainer = Trainer(game, data, cfg, evaluate)
+    trainer.fit(resume=resume)
+    return trainer
