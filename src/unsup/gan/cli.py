@@ -140,6 +140,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def register(cli) -> None:
+    register_bench(cli)
     p = cli.group_command("gan", "train", _train, "Train a GAN (PacGAN with --pack m) on a registered dataset.")
     p.add_argument("--data", default="ring", help=f"dataset: {', '.join(DATASETS.names())} (default ring)")
     p.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="dataset option, e.g. std=0.1")
@@ -175,3 +176,40 @@ def register(cli) -> None:
     p.add_argument("--n", type=int, default=2500, help="samples scored (paper: 2,500)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON line")
+
+
+def _bench_pacgan(args: argparse.Namespace) -> int:
+    from unsup.gan import pacgan
+
+    if args.data not in ("ring", "grid"):
+        raise ValueError(f"--data must be ring or grid; got {args.data!r}")
+    if args.trials < 1:
+        raise ValueError(f"--trials must be >= 1; got {args.trials}")
+    schedule = pacgan.with_steps(pacgan.PRESETS[args.preset], args.steps)
+    rows = pacgan.variants(args.pack, controls=args.controls)
+    out = new_run_dir(args.out, f"bench-pacgan-{args.data}")
+    write_json(out / "config.json", {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
+                                     "variants": [asdict(v) for v in rows], "first_seed": args.seed})  # fmt: skip
+    results = pacgan.run_table(args.data, rows, args.trials, schedule, out, args.workers, args.seed)
+    summary = pacgan.summarize(results, args.data)
+    table = pacgan.format_table(summary)
+    (out / "table.md").write_text(table + "\n")
+    write_json(out / "summary.json", summary)
+    print(table)
+    print(json.dumps({"bench": "pacgan", "data": args.data, "steps": schedule.steps, "rows": summary}))
+    print(f"run folder: {out}")
+    return 0
+
+
+def register_bench(cli) -> None:
+    p = cli.group_command("bench", "pacgan", _bench_pacgan, "PacGAN Table 1: GAN vs PacGAN-m on the 2-D ring/grid.")
+    p.add_argument("--data", default="grid", help="ring or grid (default grid)")
+    p.add_argument("--pack", type=int, nargs="+", default=[1, 2, 3, 4], help="pack sizes (1 = GAN)")
+    p.add_argument("--trials", type=int, default=5, help="seeds per variant")
+    p.add_argument("--preset", default="quick", choices=["quick", "paper"],
+                   help="quick: 12k iterations; paper: 400k (the reference protocol)")  # fmt: skip
+    p.add_argument("--steps", type=int, help="override the preset's iterations")
+    p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
+    p.add_argument("--workers", type=int, default=0, help="single-thread processes (default: one per core)")
+    p.add_argument("--seed", type=int, default=0, help="first seed")
+    p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default runs)")

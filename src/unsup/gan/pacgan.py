@@ -1,0 +1,170 @@
+"""The PacGAN 2-D experiment (Lin et al. 2018, Table 1): GAN vs PacGAN2-4 on the ring and the grid, plus the
+lecture's two "is PacGAN cheating?" controls, run as independent trials spread over single-thread processes.
+
+Reference setup: G 4 × 400 ReLU+BN with latent dim 2, D 3 × 200 maxout (5 pieces), Adam lr 1e-4 and β1 0.8,
+100 packs per minibatch, N(0, 0.02²) init, a fixed training set of 100k points, each pack slot an independent
+resample and a separate G call, the reference's simultaneous D/G update, 400k iterations, metrics on 2,500 samples.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+# mean ± s.e. over 10 trials (Lin et al. 2018, Table 1): modes, high-quality %, reverse KL
+PAPER = {
+    "ring": {"GAN": (6.3, 0.5, 98.2, 0.45), "PacGAN2": (7.9, 0.1, 95.6, 0.07),
+             "PacGAN3": (7.8, None, 97.7, 0.10), "PacGAN4": (7.8, None, 95.9, 0.07)},
+    "grid": {"GAN": (17.3, 0.8, 94.8, 0.70), "PacGAN2": (23.8, 0.7, 91.3, 0.13),
+             "PacGAN3": (24.6, 0.4, 94.2, 0.06), "PacGAN4": (24.8, 0.2, 93.6, 0.04)},
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One row of the table: ``pack`` slots per D input, D width, and packs per minibatch."""
+
+    name: str
+    pack: int = 1
+    d_hidden: int = 200
+    batch: int = 100
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Training schedule shared by every trial; :data:`PRESETS` holds the named ones."""
+
+    steps: int = 400_000
+    lr: float = 1e-4
+    beta1: float = 0.8
+    update: str = "simultaneous"
+
+
+PRESETS = {
+    "paper": Schedule(),
+    "quick": Schedule(steps=12_000),
+}
+
+
+def d_params(in_dim: int, hidden: int, layers: int = 3, pieces: int = 5) -> int:
+    """Parameter count of :class:`~unsup.gan.mlp.MaxoutDiscriminator`."""
+    return (in_dim + 1) * hidden * pieces + (layers - 1) * (hidden + 1) * hidden * pieces + hidden + 1
+
+
+def variants(packs: Iterable[int], controls: bool = False, dim: int = 2) -> list[Variant]:
+    """GAN (pack 1) and PacGAN-m rows; with ``controls``, for each m > 1 a GAN whose D has at least as many
+    parameters as PacGAN-m's (``GAN-D<m>``) and a GAN with m times the minibatch (``GAN-B<m>``)."""
+    out = []
+    for m in packs:
+        if m < 1:
+            raise ValueError(f"pack must be >= 1; got {m}")
+        out.append(Variant("GAN" if m == 1 else f"PacGAN{m}", pack=m))
+    if controls:
+        for m in [m for m in packs if m > 1]:
+            target = d_params(dim * m, 200)
+            width = next(h for h in range(200, 2000) if d_params(dim, h) >= target)
+            out += [Variant(f"GAN-D{m}", d_hidden=width), Variant(f"GAN-B{m}", batch=100 * m)]
+    return out
+
+
+def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: str | None = None) -> dict:
+    """Train one model from scratch and score 2,500 samples; returns the metrics and the wall time."""
+    import torch
+
+    from unsup.data.registry import DATASETS
+    from unsup.gan.mlp import build_game
+    from unsup.gan.trainer import TrainConfig, Trainer
+
+    t0 = time.perf_counter()
+    dataset = DATASETS.get(data)(seed=seed)
+    torch.manual_seed(seed)
+    game = build_game(dataset, pack=variant.pack, d_hidden=variant.d_hidden)
+    cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
+                      betas=(schedule.beta1, 0.999), update=schedule.update, seed=seed, device="cpu",
+                      progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
+                      sample_every=schedule.steps)  # fmt: skip
+    Trainer(game, dataset, cfg).fit()
+    x = game.sample(2500)
+    result = dataset.evaluate(x)
+    if png:
+        from unsup.gan.plots import save_samples
+
+        title = f"{variant.name} seed {seed}: {result['modes']} modes, {result['high_quality']:.1f}% HQ"
+        save_samples(x, png, real=dataset.sample(2500), title=title)
+    return {"variant": variant.name, "seed": seed, **asdict(variant), "seconds": time.perf_counter() - t0,
+            **{k: v for k, v in result.items() if k != "counts"}}  # fmt: skip
+
+
+def _worker_init() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # one process per core beats threads on small, busy machines
+
+
+def _job(args: tuple) -> dict:
+    return run_trial(*args)
+
+
+def run_table(
+    data: str,
+    variants_: list[Variant],
+    trials: int,
+    schedule: Schedule,
+    out: Path,
+    workers: int = 0,
+    first_seed: int = 0,
+) -> list[dict]:
+    """Run ``trials`` seeds of every variant over ``workers`` single-thread processes (0 = one per core);
+    each result is appended to ``out/results.jsonl`` as soon as it finishes, with its scatter plot."""
+    workers = workers or os.cpu_count() or 1
+    jobs = [(data, v, schedule, first_seed + s, str(out / f"{v.name}-seed{first_seed + s}.png"))
+            for s in range(trials) for v in variants_]  # fmt: skip
+    from tqdm.auto import tqdm
+
+    results = []
+    with mp.get_context("spawn").Pool(workers, initializer=_worker_init) as pool:
+        for r in tqdm(pool.imap_unordered(_job, jobs), total=len(jobs), desc=f"pacgan {data}"):
+            results.append(r)
+            with open(out / "results.jsonl", "a") as fh:
+                fh.write(json.dumps(r) + "\n")
+    return results
+
+
+def summarize(results: list[dict], data: str) -> list[dict]:
+    """One row per variant: mean ± standard error of modes, high-quality %, reverse KL; the paper's beside."""
+    rows = []
+    for name in dict.fromkeys(r["variant"] for r in results):
+        rs = [r for r in results if r["variant"] == name]
+        row = {"variant": name, "trials": len(rs)}
+        for key in ("modes", "high_quality", "reverse_kl"):
+            v = np.array([r[key] for r in rs], dtype=float)
+            row[key] = float(v.mean())
+            row[key + "_se"] = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan")
+        row["paper"] = PAPER.get(data, {}).get(name)
+        rows.append(row)
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """Markdown table of :func:`summarize` rows."""
+    lines = ["| variant | trials | modes | high-quality % | reverse KL | paper (modes / HQ % / KL) |",
+             "|---|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        p = r["paper"]
+        paper = "" if p is None else f"{p[0]}" + (f" ± {p[1]}" if p[1] else "") + f" / {p[2]} / {p[3]}"
+        lines.append(f"| {r['variant']} | {r['trials']} | {r['modes']:.1f} ± {r['modes_se']:.1f} | "
+                     f"{r['high_quality']:.1f} ± {r['high_quality_se']:.1f} | "
+                     f"{r['reverse_kl']:.2f} ± {r['reverse_kl_se']:.2f} | {paper} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def with_steps(schedule: Schedule, steps: int | None) -> Schedule:
+    return schedule if steps is None else replace(schedule, steps=steps)
