@@ -1,0 +1,159 @@
+"""``unsup restore denoise|inpaint|sr|invert``: restore one image file; pictures and a JSON record go beside it.
+
+``OUT.png`` gets companions ``OUT.strip.png`` (snapshots), ``OUT.curves.png`` (loss / PSNR / ES-WMV variance) and
+``OUT.json`` (settings, iterations, stop point, PSNR/SSIM when ``--truth`` is known); none is overwritten without
+``--force``. ``--sigma`` (denoise) and generated masks (inpaint) corrupt INPUT themselves and score against it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from unsup._run import refuse_overwrite, write_json
+from unsup.restore.images import load_image, load_mask, psnr, save_image, ssim, to_tensor
+from unsup.restore.problem import Problem, block_mask, random_mask, text_mask
+
+_MASK_KINDS = "random:FRACTION, block:AREA or text"
+
+
+def _outputs(out: str, force: bool, extra: tuple[str, ...] = ()) -> dict[str, Path]:
+    out_p = Path(out)
+    if out_p.suffix.lower() != ".png":
+        raise ValueError(f"--out must name a .png file, got {out}")
+    stem = out_p.with_suffix("")
+    paths = {"image": out_p, **{k: Path(f"{stem}.{k}.png") for k in ("strip", "curves", *extra)}}
+    paths["json"] = Path(f"{stem}.json")
+    for p in paths.values():
+        refuse_overwrite(p, force)
+    out_p.parent.mkdir(parents=True, exist_ok=True)
+    return paths
+
+
+def _iters(value: str) -> int | None:
+    if value == "auto":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"--iters must be a positive integer or 'auto', got {value!r}") from None
+    if n < 1:
+        raise ValueError(f"--iters must be a positive integer or 'auto', got {value!r}")
+    return n
+
+
+def _parse_mask(spec: str, size: tuple[int, int], seed: int) -> np.ndarray | None:
+    """A generated mask for ``random:F``, ``block:A`` or ``text``; None when ``spec`` is a file name."""
+    kind, _, arg = spec.partition(":")
+    if kind not in ("random", "block", "text") or Path(spec).exists():
+        return None
+    try:
+        if kind == "random":
+            return random_mask(size, float(arg or 0.5), seed)
+        if kind == "block":
+            return block_mask(size, float(arg or 0.25))
+    except ValueError as exc:
+        raise ValueError(f"--mask {spec}: {exc}") from None
+    return text_mask(size, arg or "unsupervised learning", seed)
+
+
+def _problem(args: argparse.Namespace, img: np.ndarray, paths: dict) -> tuple[Problem, np.ndarray | None]:
+    """The data term for the task, and the ground truth when known (given, or INPUT itself when we corrupt it)."""
+    truth = load_image(args.truth, gray=img.shape[2] == 1) if args.truth else None
+    if args.task == "denoise":
+        if args.sigma:
+            rng = np.random.default_rng(args.seed)
+            img, truth = np.clip(img + rng.normal(0, args.sigma / 255, img.shape), 0, 1).astype(np.float32), img
+            save_image(paths["input"], img)
+        return Problem(to_tensor(img)), truth
+    if args.task == "inpaint":
+        mask = _parse_mask(args.mask, img.shape[:2], args.seed)
+        if mask is None:
+            mask = load_mask(args.mask, img.shape[:2])
+        else:
+            img, truth = img * mask[..., None], img
+            save_image(paths["input"], img)
+            save_image(paths["mask"], mask[..., None])
+        return Problem(to_tensor(img), torch.from_numpy(mask)[None, None]), truth
+    if truth is not None and truth.shape[:2] != (img.shape[0] * args.factor, img.shape[1] * args.factor):
+        h, w = truth.shape[:2]
+        if h % args.factor or w % args.factor:
+            raise ValueError(f"--factor {args.factor} does not divide the truth size {w}x{h}")
+        raise ValueError(
+            f"--truth is {w}x{h} but INPUT x{args.factor} is {img.shape[1] * args.factor}x{img.shape[0] * args.factor}"
+        )
+    return Problem(to_tensor(img), factor=args.factor), truth
+
+
+def _check_truth(truth: np.ndarray | None, size: tuple[int, int]) -> None:
+    if truth is not None and truth.shape[:2] != size:
+        raise ValueError(f"--truth is {truth.shape[1]}x{truth.shape[0]} but the restored image is {size[1]}x{size[0]}")
+
+
+def _dip(args: argparse.Namespace) -> int:
+    from unsup.restore.dip import fit_dip
+    from unsup.restore.plots import curves, snapshot_strip
+    from unsup.restore.presets import PRESETS, default_preset
+
+    preset = args.preset or default_preset(args.task, getattr(args, "factor", 1))
+    if preset not in PRESETS:
+        raise ValueError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
+    iters = _iters(args.iters)
+    if args.task == "sr" and args.factor < 2:
+        raise ValueError(f"--factor must be >= 2, got {args.factor}")
+    img = load_image(args.input)
+    synthetic = (args.task == "denoise" and args.sigma) or (
+        args.task == "inpaint" and _parse_mask(args.mask, (8, 8), 0) is not None
+    )
+    extra = ("input", "mask") if args.task == "inpaint" else ("input",)
+    paths = _outputs(args.out, args.force, extra if synthetic else ())
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    problem, truth = _problem(args, img, paths)
+    _check_truth(truth, problem.out_size)
+    res = fit_dip(problem, PRESETS[preset], iters=iters, truth=truth, seed=args.seed)
+    save_image(paths["image"], res.image)
+    snapshot_strip(paths["strip"], res.snapshots, first=img)
+    curves(paths["curves"], res.history, res.stop_iter)
+    record = {
+        "task": args.task,
+        "preset": preset,
+        "iters_run": res.iters,
+        "auto": iters is None,
+        "stop_iter": res.stop_iter,
+        "stopped_by_rule": res.stopped,
+        "seconds": round(res.seconds, 2),
+    }
+    if truth is not None:
+        record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth), best_psnr=res.best_psnr)
+    write_json(paths["json"], {**record, "history": res.history})
+    print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
+    return 0
+
+
+def register(cli) -> None:
+    help_common = {
+        "denoise": "Denoise INPUT with Deep Image Prior (no training; stops automatically).",
+        "inpaint": "Fill the masked pixels of INPUT with Deep Image Prior.",
+        "sr": "Super-resolve INPUT by --factor with Deep Image Prior (Lanczos-2 data term).",
+    }
+    for task, text in help_common.items():
+        p = cli.group_command("restore", task, _dip, text)
+        p.set_defaults(task=task)
+        p.add_argument("input", metavar="INPUT", help="corrupted image (PNG/JPEG/...)")
+        p.add_argument("--out", required=True, help="restored image to write (.png)")
+        p.add_argument("--truth", help="clean image: PSNR/SSIM are logged and plotted")
+        p.add_argument("--preset", help="DIP preset (default: cpu-<task> on CPU, the paper's on CUDA)")
+        p.add_argument("--iters", default="auto", help="iterations, or 'auto' for the ES-WMV stop (default)")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
+        p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+        if task == "denoise":
+            p.add_argument("--sigma", type=float, help="first add Gaussian noise of this std (0-255 scale)")
+        if task == "inpaint":
+            p.add_argument("--mask", required=True, help=f"mask image (white = known) or {_MASK_KINDS}")
+        if task == "sr":
+            p.add_argument("--factor", type=int, default=4, help="up-sampling factor (default 4)")

@@ -1,0 +1,196 @@
+"""Deep Image Prior: fit the weights of an untrained ``Skip`` net to one corrupted image, ``min_w l(G_w(z))``.
+
+The loop is the reference one (Adam on the weights, fresh input jitter ``z + sigma_reg * N(0, I)`` every step,
+exponential moving average of the outputs, backtracking when the data loss jumps by more than 5 dB), plus the ES-WMV
+rule of :mod:`unsup.restore.stopping` so the iteration count need not be known in advance.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from unsup.restore.images import ssim, to_numpy, to_tensor
+from unsup.restore.problem import Problem
+from unsup.restore.skip import Skip, SkipConfig
+from unsup.restore.stopping import VarianceStop
+
+INPUTS = ("noise", "meshgrid")
+
+
+@dataclass(frozen=True)
+class DIPConfig:
+    """Network and optimisation settings of one DIP run (see :data:`unsup.restore.presets.PRESETS`)."""
+
+    net: SkipConfig = SkipConfig()
+    input: str = "noise"  # noise: U(0, 0.1) with net.in_channels channels; meshgrid: 2 channels (x, y) in [0, 1]
+    lr: float = 0.01
+    reg_noise: float = 1 / 30  # std of the input jitter added at each step
+    iters: int = 3000  # fixed iteration count (the paper's)
+    max_iters: int = 6000  # cap when stopping automatically
+    ema: float = 0.99  # output EMA weight; 0 disables
+    backtrack_db: float = 5.0  # restore the last good weights if the loss rose by more than this
+    backtrack_every: int = 100
+    window: int = 100  # ES-WMV window W
+    patience: int = 1000  # ES-WMV patience P
+
+    def __post_init__(self) -> None:
+        if self.input not in INPUTS:
+            raise ValueError(f"input must be one of {INPUTS}, got {self.input!r}")
+        if self.input == "meshgrid" and self.net.in_channels != 2:
+            raise ValueError("input='meshgrid' needs net.in_channels == 2")
+        if not 0 <= self.ema < 1:
+            raise ValueError(f"ema must be in [0, 1), got {self.ema}")
+        if self.iters < 1 or self.max_iters < 1:
+            raise ValueError("iters and max_iters must be >= 1")
+
+
+@dataclass
+class DIPResult:
+    """Restored image (H, W, C) in [0, 1] and the run's record; ``history`` holds ``(iteration, value)`` lists.
+
+    ``stop_iter`` is the iteration ES-WMV picked (None if the run was shorter than its window); ``stopped`` says
+    whether its patience ran out, i.e. whether an automatic run ended by the rule rather than at ``max_iters``.
+    """
+
+    image: np.ndarray
+    iters: int
+    stop_iter: int | None
+    stopped: bool
+    seconds: float
+    history: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)
+
+    @property
+    def best_psnr(self) -> tuple[int, float] | None:
+        """(iteration, dB) of the best PSNR of the EMA output along the run (needs ``truth``)."""
+        trace = self.history.get("psnr")
+        return max(trace, key=lambda p: p[1]) if trace else None
+
+    def psnr_at(self, t: int) -> float:
+        """PSNR (dB) of the EMA output at iteration ``t`` (needs ``truth``)."""
+        return dict(self.history["psnr"])[t]
+
+
+def make_input(kind: str, channels: int, size: tuple[int, int], generator: torch.Generator) -> torch.Tensor:
+    """The fixed network input z: (1, channels, H, W)."""
+    h, w = size
+    if kind == "meshgrid":
+        ys, xs = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+        return torch.stack([xs, ys])[None]
+    return torch.rand(1, channels, h, w, generator=generator) * 0.1
+
+
+def _psnr(x: torch.Tensor, truth: torch.Tensor) -> float:
+    return -10 * math.log10(max(float((x - truth).square().mean()), 1e-12))
+
+
+def _clone(obj):
+    if isinstance(obj, torch.Tensor):
+        return obj.clone()
+    if isinstance(obj, dict):
+        return {k: _clone(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clone(v) for v in obj]
+    return obj
+
+
+class _Backtrack:
+    """Keep the last good weights; roll back when the loss jumps by more than ``db`` (reference DIP's safeguard)."""
+
+    def __init__(self, net: torch.nn.Module, opt: torch.optim.Optimizer, db: float) -> None:
+        self.net, self.opt, self.factor = net, opt, 10 ** (db / 10)
+        self.loss, self.state, self.count = math.inf, None, 0
+
+    def check(self, loss: float) -> None:
+        if self.state is not None and loss > self.factor * self.loss:
+            self.net.load_state_dict(self.state[0])
+            self.opt.load_state_dict(self.state[1])
+            self.count += 1
+            return
+        self.loss = loss
+        self.state = ({k: v.clone() for k, v in self.net.state_dict().items()}, _clone(self.opt.state_dict()))
+
+
+class _Recorder:
+    """History, snapshots, the copy of the output at ES-WMV's pick, and the progress bar of one run."""
+
+    def __init__(self, truth: np.ndarray | None, total: int, ssim_every: int, device: str, bar: tqdm) -> None:
+        self.truth = truth
+        self.truth_t = None if truth is None else to_tensor(truth).to(device)
+        self.snap_every, self.ssim_every, self.total, self.bar = max(1, total // 48), ssim_every, total, bar
+        self.hist: dict[str, list[tuple[int, float]]] = {"loss": [], "psnr": [], "psnr_raw": [], "ssim": []}
+        self.snapshots: list[tuple[int, np.ndarray]] = []
+
+    def record(self, t: int, loss: float, out: torch.Tensor, ema: torch.Tensor, last: bool) -> None:
+        self.hist["loss"].append((t, loss))
+        if self.truth_t is not None:
+            self.hist["psnr"].append((t, _psnr(ema, self.truth_t)))
+            self.hist["psnr_raw"].append((t, _psnr(out, self.truth_t)))
+            if t % self.ssim_every == 0 or last:
+                self.hist["ssim"].append((t, ssim(to_numpy(ema), self.truth)))
+        if t % self.snap_every == 0 or last:
+            self.snapshots.append((t, to_numpy(ema)))
+        if t % 10 == 0:
+            post = {"loss": f"{loss:.2e}"}
+            if self.truth_t is not None:
+                post["psnr"] = f"{self.hist['psnr'][-1][1]:.2f}"
+            self.bar.set_postfix(post, refresh=False)
+
+
+def fit_dip(
+    problem: Problem,
+    config: DIPConfig,
+    *,
+    iters: int | None = None,
+    truth: np.ndarray | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    ssim_every: int = 50,
+) -> DIPResult:
+    """Restore ``problem`` with Deep Image Prior.
+
+    ``iters=None`` stops automatically (ES-WMV, at most ``config.max_iters``) and returns the EMA output kept at
+    the chosen iteration; an integer runs exactly that many steps and returns the last EMA output. ``truth``
+    (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
+    """
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    problem, (h, w), m = problem.to(device), problem.out_size, 2**config.net.scales
+    torch.manual_seed(seed)
+    size = (math.ceil(h / m) * m, math.ceil(w / m) * m)  # the net draws a padded canvas; the loss sees the crop
+    net = Skip(replace(config.net, out_channels=problem.channels)).to(device, memory_format=torch.channels_last)
+    z = make_input(config.input, config.net.in_channels, size, torch.Generator().manual_seed(seed))
+    z = z.to(device, memory_format=torch.channels_last)
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    stopper, backtrack = VarianceStop(config.window, config.patience), _Backtrack(net, opt, config.backtrack_db)
+    total = config.max_iters if iters is None else iters
+    bar = tqdm(range(total), desc=f"DIP {problem.task}", disable=not progress, leave=False)
+    rec, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, bar), None, None, time.perf_counter()
+    for t in bar:
+        out = net(z + config.reg_noise * torch.randn_like(z) if config.reg_noise else z)[..., :h, :w]
+        loss = problem.loss(out).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loss_v = float(loss.detach())
+        with torch.inference_mode():
+            out = out.detach()
+            ema = out if ema is None or not config.ema else config.ema * ema + (1 - config.ema) * out
+            stop = stopper.update(t, out) and iters is None
+            if stopper.improved:
+                kept = ema.clone()
+            if t % config.backtrack_every == 0:
+                backtrack.check(loss_v)
+            rec.record(t, loss_v, out, ema, last=stop or t == total - 1)
+        if stop:
+            break
+    bar.close()
+    image = to_numpy(kept if iters is None and kept is not None else ema)
+    hist = {**rec.hist, "var": stopper.history, "backtracks": [(t, backtrack.count)]}
+    done = stopper.best_iter is not None and t - stopper.best_iter >= config.patience
+    return DIPResult(image, t + 1, stopper.best_iter, done, time.perf_counter() - t0, hist, rec.snapshots)

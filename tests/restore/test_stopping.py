@@ -1,0 +1,52 @@
+"""ES-WMV stops on a trajectory whose best point is known."""
+
+import pytest
+import torch
+
+from unsup.restore.stopping import VarianceStop
+
+
+def trajectory(t: int, gen: torch.Generator) -> torch.Tensor:
+    # the spread of the outputs shrinks until t = 300 and grows after it (fitting the noise)
+    amp = 0.02 + abs(t - 300) / 300
+    return 0.5 + amp * torch.randn(64, generator=gen)
+
+
+def test_stops_near_the_known_optimum_after_patience():
+    gen = torch.Generator().manual_seed(0)
+    rule = VarianceStop(window=20, patience=100)
+    stopped_at = None
+    for t in range(2000):
+        if rule.update(t, trajectory(t, gen)):
+            stopped_at = t
+            break
+    assert stopped_at is not None
+    # the window ending at t covers t-19..t: its variance is smallest just after the optimum
+    assert 295 <= rule.best_iter <= 325
+    assert stopped_at == rule.best_iter + 100
+
+
+def test_never_stops_while_outputs_keep_settling():
+    pattern = torch.randn(16, generator=torch.Generator().manual_seed(0))
+    rule = VarianceStop(window=10, patience=50)
+    for t in range(500):  # oscillation whose amplitude keeps shrinking: the window variance keeps falling
+        assert not rule.update(t, 0.5 + (-1) ** t * 0.99**t * pattern)
+    assert rule.best_iter == 499
+
+
+def test_variance_matches_direct_computation():
+    gen = torch.Generator().manual_seed(1)
+    xs = [torch.rand(32, generator=gen) for _ in range(30)]
+    rule = VarianceStop(window=8, patience=5)
+    for t, x in enumerate(xs):
+        rule.update(t, x)
+    direct = torch.stack(xs[-8:]).double().var(0, unbiased=False).mean().item()
+    assert rule.history[-1] == (29, pytest.approx(direct, rel=1e-9))
+    assert len(rule.history) == 30 - 8 + 1
+
+
+def test_rejects_bad_settings():
+    with pytest.raises(ValueError, match="window"):
+        VarianceStop(window=1)
+    with pytest.raises(ValueError, match="patience"):
+        VarianceStop(patience=0)
