@@ -60,6 +60,15 @@ def _parse_mask(spec: str, size: tuple[int, int], seed: int) -> np.ndarray | Non
     return text_mask(size, arg or "unsupervised learning", seed)
 
 
+def _extras(args: argparse.Namespace) -> tuple[str, ...]:
+    """Companion pictures of a corruption we make ourselves: the corrupted input (and the generated mask)."""
+    if args.task == "denoise" and args.sigma:
+        return ("input",)
+    if args.task == "inpaint" and _parse_mask(args.mask, (8, 8), 0) is not None:
+        return ("input", "mask")
+    return ()
+
+
 def _problem(args: argparse.Namespace, img: np.ndarray, paths: dict) -> tuple[Problem, np.ndarray | None]:
     """The data term for the task, and the ground truth when known (given, or INPUT itself when we corrupt it)."""
     truth = load_image(args.truth, gray=img.shape[2] == 1) if args.truth else None
@@ -105,11 +114,7 @@ def _dip(args: argparse.Namespace) -> int:
     if args.task == "sr" and args.factor < 2:
         raise ValueError(f"--factor must be >= 2, got {args.factor}")
     img = load_image(args.input)
-    synthetic = (args.task == "denoise" and args.sigma) or (
-        args.task == "inpaint" and _parse_mask(args.mask, (8, 8), 0) is not None
-    )
-    extra = ("input", "mask") if args.task == "inpaint" else ("input",)
-    paths = _outputs(args.out, args.force, extra if synthetic else ())
+    paths = _outputs(args.out, args.force, _extras(args))
     if args.threads:
         torch.set_num_threads(args.threads)
     problem, truth = _problem(args, img, paths)
@@ -130,6 +135,62 @@ def _dip(args: argparse.Namespace) -> int:
     if truth is not None:
         record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth), best_psnr=res.best_psnr)
     write_json(paths["json"], {**record, "history": res.history})
+    print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
+    return 0
+
+
+def _generator(run: str):
+    """(G, latent_dim, (C, H, W)) of a GAN run folder written by ``unsup gan train`` (its checkpoint format)."""
+    from unsup.gan.cli import load_run
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    _, game, _ = load_run(run, device)
+    with torch.no_grad():
+        probe = game.G.eval()(torch.zeros(2, game.latent_dim, device=device))
+    if probe.dim() != 4:
+        raise ValueError(f"the generator of {run} makes {tuple(probe.shape[1:])} samples, not (C, H, W) images")
+    return game.G, game.latent_dim, tuple(probe.shape[1:])
+
+
+def _invert(args: argparse.Namespace) -> int:
+    from unsup.restore.invert import InvertConfig, invert
+
+    config = InvertConfig(restarts=args.restarts, iters=args.iters, lr=args.lr, noise=args.noise)
+    if args.task == "sr" and args.factor < 2:
+        raise ValueError(f"--factor must be >= 2, got {args.factor}")
+    if args.task == "inpaint" and not args.mask:
+        raise ValueError("--task inpaint needs --mask")
+    gen, latent_dim, (c, h, w) = _generator(args.run)
+    img = load_image(args.input, gray=c == 1)
+    if img.shape[2] != c:
+        raise ValueError(f"the generator makes {c}-channel images but {args.input} has {img.shape[2]}")
+    factor = args.factor if args.task == "sr" else 1
+    if (img.shape[0] * factor, img.shape[1] * factor) != (h, w):
+        raise ValueError(
+            f"INPUT is {img.shape[1]}x{img.shape[0]} but the generator makes {w}x{h} images"
+            + (f" (x{factor} from INPUT)" if factor > 1 else "")
+        )
+    args.sigma = None
+    paths = _outputs(args.out, args.force, _extras(args))
+    problem, truth = _problem(args, img, paths)
+    _check_truth(truth, problem.out_size)
+    res = invert(gen, problem, (latent_dim,), config, seed=args.seed)
+    save_image(paths["image"], res.image)
+    from unsup.restore.plots import curves, snapshot_strip
+
+    snapshot_strip(paths["strip"], [(config.iters, res.image)], first=img)
+    curves(paths["curves"], {"loss": res.history}, None)
+    record = {
+        "task": args.task,
+        "restarts": config.restarts,
+        "iters": config.iters,
+        "loss": res.loss,
+        "psnr_observed": res.psnr_observed,
+        "seconds": round(res.seconds, 2),
+    }
+    if truth is not None:
+        record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth))
+    write_json(paths["json"], {**record, "z": res.z.tolist(), "restart_losses": res.restart_losses})
     print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
     return 0
 
@@ -157,3 +218,18 @@ def register(cli) -> None:
             p.add_argument("--mask", required=True, help=f"mask image (white = known) or {_MASK_KINDS}")
         if task == "sr":
             p.add_argument("--factor", type=int, default=4, help="up-sampling factor (default 4)")
+
+    p = cli.group_command("restore", "invert", _invert, "Restore INPUT through a trained GAN: search its latent space.")
+    p.add_argument("run", metavar="RUN", help="GAN run folder from 'unsup gan train' (an image GAN)")
+    p.add_argument("input", metavar="INPUT", help="corrupted image, the generator's size (or 1/factor of it)")
+    p.add_argument("--out", required=True, help="restored image to write (.png)")
+    p.add_argument("--task", choices=("denoise", "inpaint", "sr"), default="denoise")
+    p.add_argument("--mask", help=f"inpaint: mask image (white = known) or {_MASK_KINDS}")
+    p.add_argument("--factor", type=int, default=4, help="sr: up-sampling factor (default 4)")
+    p.add_argument("--truth", help="clean image: PSNR/SSIM are reported")
+    p.add_argument("--restarts", type=int, default=8, help="random starting latents searched side by side")
+    p.add_argument("--iters", type=int, default=500)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--noise", type=float, default=0.05, help="initial latent noise std (decays to 0)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")

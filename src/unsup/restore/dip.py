@@ -162,7 +162,9 @@ def fit_dip(
     device = "cuda" if torch.cuda.is_available() else "cpu"
     problem, (h, w), m = problem.to(device), problem.out_size, 2**config.net.scales
     torch.manual_seed(seed)
-    size = (math.ceil(h / m) * m, math.ceil(w / m) * m)  # the net draws a padded canvas; the loss sees the crop
+    # the net draws on a canvas padded to a multiple of 2**scales (and >= 2 pixels at the deepest scale, for
+    # BatchNorm); the data term sees only the crop
+    size = (max(math.ceil(h / m), 2) * m, max(math.ceil(w / m), 2) * m)
     net = Skip(replace(config.net, out_channels=problem.channels)).to(device, memory_format=torch.channels_last)
     z = make_input(config.input, config.net.in_channels, size, torch.Generator().manual_seed(seed))
     z = z.to(device, memory_format=torch.channels_last)
