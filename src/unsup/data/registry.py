@@ -16,5 +16,7 @@ DATASETS = Registry(
         "ring": "unsup.data.toy:ring",
         "grid": "unsup.data.toy:grid",
         "mixture": "unsup.data.toy:mixture",
+        "sprites": "unsup.data.sprites:sprites",
+        "dsprites": "unsup.data.sprites:dsprites",
     },
 )

@@ -49,7 +49,7 @@ class Mixture:
 
     def evaluate(self, samples: Tensor) -> dict:
         """Modes captured, high-quality %, reverse KL (see :func:`unsup.metrics.modes.mode_metrics`)."""
-        return mode_metrics(samples, self.means, self.std, self.weights.numpy())
+        return mode_metrics(samples, self.means, self.std, self.weights.double().numpy())
 
 
 def ring(n_train: int = 100_000, seed: int = 0, modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:

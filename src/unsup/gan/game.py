@@ -21,14 +21,16 @@ from unsup.gan.pack import Packed
 def frozen_batchnorm_stats(module: nn.Module) -> Iterator[None]:
     """Use batch statistics (as in training) without updating BatchNorm running averages."""
     bns = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    saved = [m.momentum for m in bns]
+    saved = [(m.momentum, None if m.num_batches_tracked is None else m.num_batches_tracked.clone()) for m in bns]
     for m in bns:
         m.momentum = 0.0  # running = (1 - 0)·running + 0·batch
     try:
         yield
     finally:
-        for m, mom in zip(bns, saved, strict=True):
-            m.momentum = mom
+        for m, (momentum, count) in zip(bns, saved, strict=True):
+            m.momentum = momentum
+            if count is not None:
+                m.num_batches_tracked.copy_(count)
 
 
 class GAN(nn.Module):

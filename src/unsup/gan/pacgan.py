@@ -50,7 +50,7 @@ class Schedule:
 
 PRESETS = {
     "paper": Schedule(),
-    "quick": Schedule(steps=12_000),
+    "quick": Schedule(steps=8_000),
 }
 
 
@@ -134,7 +134,7 @@ def run_table(
         for r in tqdm(pool.imap_unordered(_job, jobs), total=len(jobs), desc=f"pacgan {data}"):
             results.append(r)
             with open(out / "results.jsonl", "a") as fh:
-                fh.write(json.dumps(r) + "\n")
+                fh.write(json.dumps(finite(r)) + "\n")
     return results
 
 
@@ -147,10 +147,25 @@ def summarize(results: list[dict], data: str) -> list[dict]:
         for key in ("modes", "high_quality", "reverse_kl"):
             v = np.array([r[key] for r in rs], dtype=float)
             row[key] = float(v.mean())
-            row[key + "_se"] = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else float("nan")
+            row[key + "_se"] = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else None
         row["paper"] = PAPER.get(data, {}).get(name)
         rows.append(row)
     return rows
+
+
+def _pm(mean: float, se: float | None, digits: int) -> str:
+    return f"{mean:.{digits}f}" + ("" if se is None else f" ± {se:.{digits}f}")
+
+
+def finite(obj):
+    """``obj`` with non-finite floats (an infinite reverse KL when no sample is high quality) as ``None``."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
 
 
 def format_table(rows: list[dict]) -> str:
@@ -160,9 +175,8 @@ def format_table(rows: list[dict]) -> str:
     for r in rows:
         p = r["paper"]
         paper = "" if p is None else f"{p[0]}" + (f" ± {p[1]}" if p[1] else "") + f" / {p[2]} / {p[3]}"
-        lines.append(f"| {r['variant']} | {r['trials']} | {r['modes']:.1f} ± {r['modes_se']:.1f} | "
-                     f"{r['high_quality']:.1f} ± {r['high_quality_se']:.1f} | "
-                     f"{r['reverse_kl']:.2f} ± {r['reverse_kl_se']:.2f} | {paper} |")  # fmt: skip
+        cells = [_pm(r[k], r[k + "_se"], d) for k, d in (("modes", 1), ("high_quality", 1), ("reverse_kl", 2))]
+        lines.append(f"| {r['variant']} | {r['trials']} | {' | '.join(cells)} | {paper} |")
     return "\n".join(lines)
 
 

@@ -13,5 +13,7 @@ MODELS = Registry(
     "model",
     {
         "mlp": "unsup.gan.mlp:build_game",
+        "infogan": "unsup.gan.infogan:build_infogan",
+        "infogan-cr": "unsup.gan.infogan:build_infogan_cr",
     },
 )

@@ -8,7 +8,12 @@ A model family plugs in as a *game*: an ``nn.Module`` holding all its networks a
   floats for the log; ``batch`` is whatever ``data.sample(n)`` returns (a tensor, or a tuple such as
   ``(images, labels)``), already on the device;
 - optionally ``joint_loss(batch) -> (d_loss, g_loss, logs)`` for ``update="simultaneous"``, ``pack`` (the trainer
-  draws ``batch · pack`` samples per step; default 1) and ``sample(n) -> Tensor`` for the periodic sample plots.
+  draws ``batch · pack`` samples per step; default 1) and ``sample(n) -> Tensor`` for the periodic sample plots;
+- optionally a third player (e.g. InfoGAN-CR's contrastive network H): ``aux_params()`` with its own Adam (``lr_d``)
+  and ``aux_loss(batch) -> (loss, logs)``, updated first in each iteration (skipped while the loss has no grad);
+  ``begin_step(step) -> bool`` called before each iteration (schedules), returning True when the game has
+  re-initialised the aux network so its optimiser state is reset too; ``g_steps`` (int) to fix the game's own number
+  of G updates per iteration (InfoGAN-CR's 1 H : 1 D : 2 G), overriding ``TrainConfig.g_steps``.
 
 ``data`` is any object with ``sample(n) -> Tensor | tuple[Tensor, ...]`` drawing ``n`` training items on the CPU
 with torch's global RNG (so a resumed run draws the same items). Example, a conditional GAN::
@@ -143,6 +148,8 @@ class Trainer:
         self.d_params, self.g_params = list(game.d_params()), list(game.g_params())
         self.opt_d = torch.optim.Adam(self.d_params, lr=cfg.lr_d, betas=cfg.betas)
         self.opt_g = torch.optim.Adam(self.g_params, lr=cfg.lr_g, betas=cfg.betas)
+        self.aux_params = list(game.aux_params()) if hasattr(game, "aux_params") else []
+        self.opt_aux = self._aux_optimizer()
         self.step = 0
         self.out = Path(cfg.out) if cfg.out else None
         self.writes = self.out is not None and self.rank == 0
@@ -152,6 +159,9 @@ class Trainer:
         for t in self.game.state_dict().values():  # every rank starts from rank 0's networks
             if self.world > 1:
                 dist.broadcast(t, 0)
+
+    def _aux_optimizer(self) -> torch.optim.Optimizer | None:
+        return torch.optim.Adam(self.aux_params, lr=self.cfg.lr_d, betas=self.cfg.betas) if self.aux_params else None
 
     # -- one iteration --------------------------------------------------------------------------------------
     def _batch(self) -> Any:
@@ -178,15 +188,21 @@ class Trainer:
     def train_step(self) -> dict:
         """One iteration: ``d_steps`` D updates then ``g_steps`` G updates (or one simultaneous update)."""
         self.game.train()
+        if hasattr(self.game, "begin_step") and self.game.begin_step(self.step):
+            self.opt_aux = self._aux_optimizer()  # the game re-initialised its aux network: start Adam afresh
+        logs = {}
+        if self.opt_aux is not None:
+            loss, logs = self.game.aux_loss(self._batch())
+            if loss.requires_grad:
+                self._update(loss, self.opt_aux, self.aux_params)
         if self.cfg.update == "simultaneous":
-            logs = self._simultaneous()
+            logs.update(self._simultaneous())
         else:
-            logs = {}
             for _ in range(self.cfg.d_steps):
                 loss, part = self.game.d_loss(self._batch())
                 self._update(loss, self.opt_d, self.d_params)
                 logs.update(part)
-            for _ in range(self.cfg.g_steps):
+            for _ in range(getattr(self.game, "g_steps", self.cfg.g_steps)):
                 loss, part = self.game.g_loss(self._batch())
                 self._update(loss, self.opt_g, self.g_params)
                 logs.update(part)
@@ -205,6 +221,7 @@ class Trainer:
             "game": self.game.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "opt_g": self.opt_g.state_dict(),
+            "opt_aux": self.opt_aux.state_dict() if self.opt_aux is not None else None,
             "rng": rngs,
             "config": asdict(self.cfg),
         }
@@ -220,6 +237,8 @@ class Trainer:
         self.game.load_state_dict(ckpt["game"])
         self.opt_d.load_state_dict(ckpt["opt_d"])
         self.opt_g.load_state_dict(ckpt["opt_g"])
+        if self.opt_aux is not None and ckpt.get("opt_aux") is not None:
+            self.opt_aux.load_state_dict(ckpt["opt_aux"])
         self.step = int(ckpt["step"])
         if self.rank < len(ckpt["rng"]):
             _set_rng_state(ckpt["rng"][self.rank])
@@ -238,12 +257,15 @@ class Trainer:
             atomic_write_bytes(path, "".join(ln + "\n" for ln in keep).encode())
 
     def _sample_and_evaluate(self) -> None:
-        if self.evaluate is not None and self.rank == 0:
-            self._log({"step": self.step, "eval": self.evaluate(self.game)})
-        if self.writes and hasattr(self.game, "sample"):
-            from unsup.gan.plots import save_samples
+        cuda = [self.device.index or 0] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):  # looking at the model must not change its training
+            if self.evaluate is not None and self.rank == 0:
+                self._log({"step": self.step, "eval": self.evaluate(self.game)})
+            if self.writes and hasattr(self.game, "sample"):
+                from unsup.gan.plots import save_samples
 
-            save_samples(self.game.sample(self.cfg.batch * 10).cpu(), self.out / f"samples-{self.step:07d}.png")
+                x = self.game.sample(self.cfg.batch * 10).cpu()
+                save_samples(x, self.out / f"samples-{self.step:07d}.png")
 
     # -- the loop -------------------------------------------------------------------------------------------
     def fit(self, resume: bool = False) -> dict:

@@ -1,0 +1,54 @@
+import json
+
+import pytest
+
+from unsup.cli import main
+
+TINY = ["--model-opt", "g_hidden=16", "--model-opt", "g_layers=1", "--model-opt", "d_hidden=16",
+        "--model-opt", "d_layers=1", "--data-opt", "n_train=2000"]  # fmt: skip
+
+
+def one_line_error(capsys, argv, match):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("unsup: error:") and match in err[0], err
+
+
+def test_bad_options_are_one_line_errors(capsys, tmp_path):
+    one_line_error(capsys, ["gan", "train", "--pack", "0", "--out", str(tmp_path)], "--pack must be >= 1")
+    one_line_error(capsys, ["gan", "train", "--data", "nope", "--out", str(tmp_path)], "unknown dataset 'nope'")
+    one_line_error(capsys, ["gan", "train", "--model", "nope", "--out", str(tmp_path)], "unknown model 'nope'")
+    one_line_error(capsys, ["gan", "train", "--data-opt", "std", "--out", str(tmp_path)], "KEY=VALUE")
+    one_line_error(capsys, ["gan", "eval", str(tmp_path)], "is not a GAN run folder")
+    one_line_error(capsys, ["gan", "sample", str(tmp_path / "missing")], "is not a GAN run folder")
+    one_line_error(capsys, ["gan", "train", "--resume", str(tmp_path)], "is not a GAN run folder")
+    one_line_error(capsys, ["bench", "pacgan", "--pack", "0", "--out", str(tmp_path)], "pack must be >= 1")
+    one_line_error(capsys, ["bench", "pacgan", "--data", "moons", "--out", str(tmp_path)], "--data must be ring")
+
+
+def test_train_resume_sample_eval(capsys, tmp_path):
+    argv = ["gan", "train", "--data", "ring", "--pack", "2", "--steps", "6", "--batch", "8", "--ckpt-every", "3",
+            "--out", str(tmp_path), *TINY]  # fmt: skip
+    assert main(argv) == 0
+    (run,) = tmp_path.iterdir()
+    assert run.name.startswith("gan-ring-mlp-pack2-")
+    assert {"config.json", "checkpoint.pt", "metrics.jsonl", "losses.png"} <= {p.name for p in run.iterdir()}
+    assert main(["gan", "train", "--resume", str(run), "--steps", "9"]) == 0
+    capsys.readouterr()
+    assert main(["gan", "eval", str(run), "--json", "--n", "500"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"modes", "high_quality", "reverse_kl"} and 0 <= result["modes"] <= 8
+    assert main(["gan", "sample", str(run), "--n", "200"]) == 0
+    assert (run / "sample-seed0.png").exists()
+    one_line_error(capsys, ["gan", "sample", str(run), "--n", "200"], "exists; pass --force")
+    assert main(["gan", "sample", str(run), "--n", "200", "--force"]) == 0
+
+
+@pytest.mark.slow
+def test_bench_pacgan_tiny(capsys, tmp_path):
+    argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "2", "--trials", "2", "--steps", "20",
+            "--controls", "--workers", "2", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    rows = json.loads(out.strip().splitlines()[-2])["rows"]
+    assert [r["variant"] for r in rows] == ["GAN", "PacGAN2", "GAN-D2", "GAN-B2"]

@@ -1,0 +1,74 @@
+import json
+
+import pytest
+import torch
+
+from unsup.data.toy import ring
+from unsup.gan.mlp import build_game
+from unsup.gan.trainer import TrainConfig, Trainer, train
+
+
+def tiny(pack=1, seed=0, hidden=32):
+    data = ring(n_train=5000, seed=seed)
+    torch.manual_seed(seed)
+    return data, build_game(data, pack=pack, g_hidden=hidden, g_layers=2, d_hidden=hidden, d_layers=2, pieces=2)
+
+
+def params(game):
+    return [p.detach().clone() for p in game.parameters()] + [b.clone() for b in game.buffers()]
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+def test_resume_gives_the_same_parameters_as_an_uninterrupted_run(tmp_path, update):
+    kw = dict(batch=16, lr_d=1e-3, lr_g=1e-3, update=update, progress=False, ckpt_every=5, sample_every=5, log_every=5)
+    data, game = tiny(pack=2)
+    straight = train(game, data, TrainConfig(steps=12, out=str(tmp_path / "a"), **kw)).game
+    data, game = tiny(pack=2)
+    train(game, data, TrainConfig(steps=8, out=str(tmp_path / "b"), **kw))  # stops (and checkpoints) at step 8
+    torch.manual_seed(123)  # a different process state must not matter
+    data, game = tiny(pack=2)
+    resumed = train(game, data, TrainConfig(steps=12, out=str(tmp_path / "b"), **kw), resume=True).game
+    for a, b in zip(params(straight), params(resumed), strict=True):
+        assert torch.equal(a, b)
+    steps = [json.loads(ln)["step"] for ln in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [5, 8, 10, 12]  # lines before the checkpoint kept, none lost or doubled
+    ckpt = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)
+    assert ckpt["step"] == 12 and {"opt_d", "opt_g", "rng", "game"} <= set(ckpt)
+    assert (tmp_path / "b" / "samples-0000012.png").exists() and (tmp_path / "b" / "losses.png").exists()
+
+
+def test_a_few_hundred_steps_on_the_ring_move_samples_onto_several_modes():
+    data, game = tiny(hidden=64)
+
+    def spread(g):
+        x = g.sample(2500)
+        return torch.cdist(x, data.means).min(1).values.mean().item(), data.evaluate(x)["modes"]
+
+    dist0, modes0 = spread(game)
+    trainer = train(game, data, TrainConfig(steps=400, batch=64, lr_d=2e-3, lr_g=2e-3, progress=False))
+    dist1, modes1 = spread(game)
+    assert modes0 == 0 and modes1 >= 4  # at init G maps everything near the origin, 1 away from every mode
+    assert dist1 < dist0 / 4
+    assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(trainer.train_step())
+
+
+def test_trainer_uses_pack_to_size_real_batches():
+    data, game = tiny(pack=3)
+    seen = []
+    sample = data.sample
+    data.sample = lambda n: seen.append(n) or sample(n)
+    Trainer(game, data, TrainConfig(steps=1, batch=5, d_steps=2, progress=False)).train_step()
+    assert seen == [15, 15, 15]  # two D updates, one G update
+
+
+def test_config_errors():
+    with pytest.raises(ValueError, match="steps"):
+        TrainConfig(steps=0)
+    with pytest.raises(ValueError, match="update"):
+        TrainConfig(update="both")
+
+
+def test_resume_without_checkpoint(tmp_path):
+    data, game = tiny()
+    with pytest.raises(FileNotFoundError):
+        train(game, data, TrainConfig(steps=1, out=str(tmp_path), progress=False), resume=True)
