@@ -13,6 +13,7 @@ images in {0, 1}.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 SIZE = 64
 # Pixel (row i, column j) has its centre at (x, y) = (j + 0.5, i + 0.5); the canvas centre is (32, 32).
@@ -134,4 +135,32 @@ def _heart(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return (x**2 + y**2 - 1) ** 3 - x**2 * y**3 <= 0
 
 
-DATASETS: dict[str, type[FactorImages]] = {"sprites": CircularSprites, "dsprites": DSprites}
+class TrainingImages:
+    """A factor-image set as GAN training data: ``sample(n)`` draws ``(n, 1, 64, 64)`` images in [-1, 1].
+
+    Uses torch's global RNG (so a resumed run draws the same items); ``factors`` is the underlying set, kept for
+    the disentanglement metrics. Small sets are rendered once and indexed, large ones rendered per batch.
+    """
+
+    def __init__(self, factors: FactorImages, cache_limit: int = 20_000) -> None:
+        self.factors = factors
+        self.shape = (1, SIZE, SIZE)
+        self._all = None
+        if len(factors) <= cache_limit:
+            self._all = torch.from_numpy(factors.render(factors.index_to_factors(np.arange(len(factors))))) * 2 - 1
+
+    def sample(self, n: int) -> torch.Tensor:
+        idx = torch.randint(len(self.factors), (n,))
+        if self._all is not None:
+            return self._all[idx]
+        return torch.from_numpy(self.factors.render(self.factors.index_to_factors(idx.numpy()))) * 2 - 1
+
+
+def sprites(seed: int = 0) -> TrainingImages:
+    """The lecture's circular sprites as training data (registered as ``--data sprites``; ``seed`` is unused)."""
+    return TrainingImages(CircularSprites())
+
+
+def dsprites(seed: int = 0) -> TrainingImages:
+    """The dSprites-like set as training data, rendered on demand (``--data dsprites``; ``seed`` is unused)."""
+    return TrainingImages(DSprites())

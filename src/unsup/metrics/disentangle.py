@@ -140,10 +140,9 @@ def mig(probe: Probe, rng: np.random.Generator, n: int = 10_000, bins: int = 20)
     return float(np.mean((top[0] - second)[keep] / h[keep]))
 
 
-def sap(probe: Probe, rng: np.random.Generator, n_train: int = 5000, n_test: int = 2000) -> float:
-    """Separated Attribute Predictability: mean over factors of the top-two gap in per-code R² (test split)."""
-    z, f = _sample(probe, n_train + n_test, rng)
-    z, f = z[n_train:], f[n_train:].astype(np.float64)  # a 1-D linear fit has no capacity to overfit
+def sap(probe: Probe, rng: np.random.Generator, n: int = 5000) -> float:
+    """Separated Attribute Predictability: mean over factors of the top-two gap in per-code R² on ``n`` samples."""
+    z, f = _sample(probe, n, rng)
     zc, fc = z - z.mean(0), f - f.mean(0)
     cov = zc.T @ fc
     denom = np.outer((zc**2).sum(0), (fc**2).sum(0))
@@ -201,15 +200,22 @@ def beta_vae_score(
     return float(clf.score(xb, yb))
 
 
-def all_metrics(probe: Probe, seed: int = 0) -> dict[str, float]:
-    """Every metric above on one probe, each from its own seeded stream (a flat dict for JSON)."""
+def all_metrics(probe: Probe, seed: int = 0, votes: int = 1000, samples: int = 10_000) -> dict[str, float]:
+    """Every metric above on one probe, each from its own seeded stream (a flat dict for JSON).
+
+    ``votes``: training votes of the FactorVAE and BetaVAE classifiers (half as many held out), each vote a batch
+    of 64 images; ``samples``: images for MIG, SAP and DCI (DCI trains on three quarters of them).
+    """
+    if votes < 2 or samples < 8:
+        raise ValueError(f"votes must be >= 2 and samples >= 8; got {votes}, {samples}")
     out = {
-        "factor_vae": factor_vae_score(probe, np.random.default_rng(seed)),
-        "mig": mig(probe, np.random.default_rng(seed + 1)),
-        "sap": sap(probe, np.random.default_rng(seed + 2)),
-        "beta_vae": beta_vae_score(probe, np.random.default_rng(seed + 4)),
+        "factor_vae": factor_vae_score(probe, np.random.default_rng(seed), n_train=votes, n_eval=votes // 2),
+        "mig": mig(probe, np.random.default_rng(seed + 1), n=samples),
+        "sap": sap(probe, np.random.default_rng(seed + 2), n=samples),
+        "beta_vae": beta_vae_score(probe, np.random.default_rng(seed + 4), n_train=votes, n_eval=votes // 2),
     }
-    out.update({f"dci_{k}": v for k, v in dci(probe, np.random.default_rng(seed + 3)).items()})
+    d = dci(probe, np.random.default_rng(seed + 3), n_train=samples * 3 // 4, n_test=samples // 4)
+    out.update({f"dci_{k}": v for k, v in d.items()})
     return out
 
 

@@ -1,0 +1,94 @@
+"""``unsup gan traverse RUN`` and ``unsup gan disentangle RUN...`` for InfoGAN / InfoGAN-CR runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from unsup._run import refuse_overwrite
+
+
+def _load(run: str):
+    from unsup.gan.cli import load_run
+    from unsup.gan.infogan import InfoGAN
+
+    data, game, config = load_run(run)
+    if not isinstance(game, InfoGAN):
+        raise ValueError(f"{run} is a {config['spec']['model']} run; traverse/disentangle need infogan or infogan-cr")
+    if not hasattr(data, "factors"):
+        raise ValueError(f"dataset {config['spec']['data']!r} of {run} has no planted factors")
+    return data, game.eval()
+
+
+def _traverse(args: argparse.Namespace) -> int:
+    from unsup.gan.traversal import plot_factors_vs_codes, save_grid, traversal_grid
+
+    if args.steps < 2:
+        raise ValueError(f"--steps must be >= 2; got {args.steps}")
+    data, game = _load(args.run)
+    run = Path(args.run)
+    png = refuse_overwrite(args.png or run / f"traverse-seed{args.seed}.png", args.force)
+    factors_png = refuse_overwrite(png.with_name(png.stem + "-factors.png"), args.force)
+    torch.manual_seed(args.seed)
+    save_grid(traversal_grid(game, args.steps), args.steps, png)
+    rng = np.random.default_rng(args.seed)
+    f = data.factors.sample_factors(min(len(data.factors), 4000), rng)
+    codes = game.encode(torch.from_numpy(data.factors.render(f)) * 2 - 1).cpu().numpy()
+    plot_factors_vs_codes(codes, f, data.factors.factor_names, factors_png)
+    print(png)
+    print(factors_png)
+    return 0
+
+
+def _disentangle(args: argparse.Namespace) -> int:
+    from unsup.gan.infogan import q_encoder
+    from unsup.metrics.disentangle import all_metrics, dataset_probe, model_centrality
+
+    loaded = [_load(r) for r in args.runs]
+    result = {}
+    for run, (data, game) in zip(args.runs, loaded, strict=True):
+        probe = dataset_probe(data.factors, q_encoder(game))
+        result[run] = all_metrics(probe, seed=args.seed, votes=args.votes, samples=args.samples)
+    if len(loaded) > 1:
+        games = [g for _, g in loaded]
+        codes = {(g.cfg.codes, g.cfg.noise) for g in games}
+        if len(codes) > 1:
+            raise ValueError(f"ModelCentrality needs runs with the same codes and noise sizes; got {sorted(codes)}")
+        models = [(lambda z, g=g: g.generate(torch.from_numpy(z)).cpu().numpy(), _raw_encoder(g)) for g in games]
+        kw = dict(n_train=max(args.votes // 4, 1), n_eval=max(args.votes // 8, 1), n_var=1000)
+        mc = model_centrality(models, *codes.pop(), seed=args.seed, **kw)
+        for run, v in zip(args.runs, mc, strict=True):
+            result[run]["model_centrality"] = float(v)
+        result["selected_by_model_centrality"] = args.runs[int(np.argmax(mc))]
+    print(json.dumps(result if len(loaded) > 1 else result[args.runs[0]]))
+    return 0
+
+
+def _raw_encoder(game):
+    """Q on images already in [-1, 1] (as a generator makes them)."""
+    return lambda x: game.encode(torch.as_tensor(x)).cpu().numpy()
+
+
+def register(cli) -> None:
+    p = cli.group_command(
+        "gan", "traverse", _traverse, "Latent traversal grid and factor-vs-code plot of an InfoGAN run."
+    )
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--steps", type=int, default=10, help="values per code row, from -1 to 1 (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fixed latent and of the plotted images")
+    p.add_argument("--png", help="traversal picture (default RUN/traverse-seed<SEED>.png; plot beside it)")
+    p.add_argument("--force", action="store_true", help="overwrite existing pictures")
+
+    p = cli.group_command(
+        "gan", "disentangle", _disentangle,
+        "Disentanglement metrics of InfoGAN runs as JSON (FactorVAE, MIG, SAP, DCI, BetaVAE; ModelCentrality "
+        "across several runs).",
+    )  # fmt: skip
+    p.add_argument("runs", nargs="+", metavar="RUN")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--votes", type=int, default=1000, help="FactorVAE/BetaVAE training votes of 64 images")
+    p.add_argument("--samples", type=int, default=10_000, help="images for MIG, SAP and DCI")

@@ -1,0 +1,73 @@
+"""Pictures of what each code does: latent traversal grids and the factor-vs-code plot."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+@torch.no_grad()
+def traversal_grid(game, steps: int = 10, base: Tensor | None = None) -> Tensor:
+    """One row per code: code ``i`` swept over ``steps`` values in [-1, 1], every other coordinate fixed at ``base``.
+
+    ``game`` needs ``cfg.codes``, ``latent(n)`` and ``generate(z)``; returns images ``(codes · steps, C, H, W)``.
+    """
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2; got {steps}")
+    k = game.cfg.codes
+    base = game.latent(1).cpu() if base is None else base.reshape(1, -1).cpu()
+    z = base.repeat(k * steps, 1)
+    sweep = torch.linspace(-1, 1, steps)
+    for i in range(k):
+        z[i * steps : (i + 1) * steps, i] = sweep
+    return game.generate(z).cpu()
+
+
+def save_grid(x: Tensor, cols: int, path: str | os.PathLike) -> None:
+    """Images ``(rows · cols, 1, H, W)`` in [-1, 1] -> a PNG with ``cols`` columns and 2-px separators."""
+    from PIL import Image
+
+    n, _, h, w = x.shape
+    rows = -(-n // cols)
+    grid = np.full((rows * (h + 2), cols * (w + 2)), 128, dtype=np.uint8)
+    img = ((x[:, 0].clamp(-1, 1) + 1) * 127.5).round().byte().numpy()
+    for j in range(n):
+        r, c = divmod(j, cols)
+        grid[r * (h + 2) + 1 : r * (h + 2) + 1 + h, c * (w + 2) + 1 : c * (w + 2) + 1 + w] = img[j]
+    Image.fromarray(grid).save(path)
+
+
+def plot_factors_vs_codes(
+    codes: np.ndarray, factors: np.ndarray, names: tuple[str, ...], path: str | os.PathLike
+) -> None:
+    """Grid of panels, factor rows × code columns: mean ± std of the code over images with each factor value.
+
+    ``codes``: ``(n, k)`` Q estimates; ``factors``: ``(n, K)`` factor indices. A disentangled model shows one
+    sloped panel per row and column and flat lines elsewhere.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    K, k = factors.shape[1], codes.shape[1]
+    fig, axes = plt.subplots(K, k, figsize=(2.2 * k, 1.8 * K), dpi=100, squeeze=False, sharey=True)
+    for a in range(K):
+        values = np.unique(factors[:, a])
+        for b in range(k):
+            m = np.array([codes[factors[:, a] == v, b].mean() for v in values])
+            s = np.array([codes[factors[:, a] == v, b].std() for v in values])
+            ax = axes[a, b]
+            ax.plot(values, m, lw=1.2)
+            ax.fill_between(values, m - s, m + s, alpha=0.3)
+            ax.tick_params(labelsize=6)
+            ax.set_xlabel(names[a], fontsize=7)
+            if a == 0:
+                ax.set_title(f"code {b}", fontsize=8)
+    fig.suptitle("Q code vs factor value (mean ± std)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
