@@ -1,0 +1,159 @@
+"""``unsup bench stacked-mnist``: DCGAN vs PacDCGAN-m on Stacked MNIST (PacGAN Table 3 setup) and the training
+throughput of the D = 1/4 setup under the speed-ups (channels-last, bfloat16 autocast, threads) side by side.
+
+Table 3's recipe: G ~288k parameters, D preset ``quarter`` (3x3 convs, 2/4/8 channels), Adam D 2e-4 / G 1e-4,
+betas (0.5, 0.99), batch 128 packs, data in [-1, 1]; the paper trains 500k iterations and scores 26,000 samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from unsup._run import new_run_dir, write_json
+from unsup.data.images import stacked_mnist_dataset
+from unsup.gan.dcgan import DCGANConfig, build_dcgan
+from unsup.gan.trainer import TrainConfig, Trainer
+
+PAPER_TABLE3 = {  # (modes, KL) over 50 trials, 500k iterations
+    ("quarter", 1): (78.5, 5.21), ("quarter", 2): (484.5, 2.61), ("quarter", 3): (601.3, 2.00),
+    ("quarter", 4): (667.4, 1.81), ("half", 1): (487.7, 2.24), ("half", 2): (840.7, 1.00), ("half", 3): (866.6, 0.90),
+}  # fmt: skip
+SPEEDUPS = {  # name: (DCGANConfig overrides, torch threads)
+    "eager fp32, 1 thread": ({}, 1),
+    "channels-last": ({"channels_last": True}, 1),
+    "bf16 autocast": ({"bf16": True}, 1),
+    "channels-last + bf16": ({"channels_last": True, "bf16": True}, 1),
+    "channels-last + bf16, 2 threads": ({"channels_last": True, "bf16": True}, 2),
+    "eager fp32, 2 threads": ({}, 2),
+}
+
+
+def table3_train_config(steps: int, seed: int, out: str | None, batch: int = 128) -> TrainConfig:
+    """Adam D 2e-4, G 1e-4, betas (0.5, 0.99), batch 128: the Unrolled-GAN / PacGAN Table 3 optimiser."""
+    return TrainConfig(steps=steps, batch=batch, lr_d=2e-4, lr_g=1e-4, betas=(0.5, 0.99), seed=seed, out=out,
+                       ckpt_every=500, sample_every=steps, log_every=100, progress=False)  # fmt: skip
+
+
+def throughput(iters: int = 10, rounds: int = 3, batch: int = 128) -> list[dict]:
+    """Images/s of each :data:`SPEEDUPS` variant training the D = 1/4 setup; variants interleaved per round."""
+    data = stacked_mnist_dataset(10_000)
+    trainers = {}
+    for name, (overrides, _) in SPEEDUPS.items():
+        torch.manual_seed(0)
+        game = build_dcgan(DCGANConfig(**overrides))
+        trainers[name] = Trainer(game, data, replace(table3_train_config(10**9, 0, None), batch=batch))
+    times: dict[str, list[float]] = {name: [] for name in SPEEDUPS}
+    threads = torch.get_num_threads()
+    for r in range(rounds + 1):  # round 0 warms up (oneDNN primitive caches)
+        for name, trainer in trainers.items():
+            torch.set_num_threads(SPEEDUPS[name][1])
+            t0 = time.perf_counter()
+            for _ in range(iters if r else 2):
+                trainer.train_step()
+            if r:
+                times[name].append((time.perf_counter() - t0) / iters)
+    torch.set_num_threads(threads)
+    base = statistics.median(times[next(iter(SPEEDUPS))])
+    return [{"variant": n, "s_per_iter": statistics.median(t), "images_per_s": batch / statistics.median(t),
+             "speedup": base / statistics.median(t)} for n, t in times.items()]  # fmt: skip
+
+
+def trial(
+    pack: int, seed: int, steps: int, out: Path, preset: str = "quarter", batch: int = 128, fast: bool = True
+) -> dict:
+    """Train one (Pac)DCGAN on Stacked MNIST with the shared trainer and score 26,000 samples."""
+    from unsup.metrics.frechet import classifier_features, frechet_distance
+    from unsup.metrics.mnist_classifier import load_classifier
+    from unsup.metrics.stacked_mnist import stacked_mnist_scores
+
+    data = stacked_mnist_dataset(50_000, seed=seed)
+    torch.manual_seed(seed)
+    game = build_dcgan(DCGANConfig(pack=pack, d_preset=preset, channels_last=fast, bf16=fast))
+    t0 = time.perf_counter()
+    trainer = Trainer(game, data, table3_train_config(steps, seed, str(out), batch))
+    trainer.fit(resume=(out / "checkpoint.pt").exists())
+    seconds = time.perf_counter() - t0
+    torch.manual_seed(10_000 + seed)
+    fake = game.sample(26_000)
+    clf = load_classifier()
+    scores = stacked_mnist_scores(fake, clf)
+    fd = frechet_distance(classifier_features(data.sample(5000), clf), classifier_features(fake[:5000], clf))
+    result = {"pack": pack, "seed": seed, "steps": steps, "batch": batch, "d_preset": preset,
+              "train_seconds": round(seconds, 1), "modes": scores["modes"], "kl": round(scores["kl"], 3),
+              "frechet": round(fd, 2)}  # fmt: skip
+    write_json(out / "result.json", result)
+    return result
+
+
+def summarize(results: list[dict]) -> list[dict]:
+    """Mean ± std of modes and KL per (preset, pack), beside the paper's Table 3 numbers."""
+    rows = []
+    for key in sorted({(r["d_preset"], r["pack"]) for r in results}):
+        rs = [r for r in results if (r["d_preset"], r["pack"]) == key]
+        modes, kls = [r["modes"] for r in rs], [r["kl"] for r in rs]
+        paper = PAPER_TABLE3.get(key, (None, None))
+        rows.append({"d_preset": key[0], "pack": key[1], "trials": len(rs), "steps": rs[0]["steps"],
+                     "modes_mean": statistics.mean(modes), "modes_std": statistics.pstdev(modes),
+                     "kl_mean": statistics.mean(kls), "kl_std": statistics.pstdev(kls),
+                     "paper_modes": paper[0], "paper_kl": paper[1]})  # fmt: skip
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    """CLI / script entry: throughput table, or the DCGAN vs PacDCGAN trials (table + one JSON line)."""
+    if args.steps < 1 or args.trials < 1 or any(p < 1 for p in args.packs):
+        raise ValueError("--steps, --trials and --packs must be >= 1")
+    torch.set_num_threads(args.threads)
+    if args.throughput:
+        rows = throughput(args.iters, args.rounds)
+        print(f"{'variant':<34}{'s/iter':>9}{'images/s':>10}{'speedup':>9}")
+        for r in rows:
+            print(f"{r['variant']:<34}{r['s_per_iter']:>9.3f}{r['images_per_s']:>10.1f}{r['speedup']:>8.2f}x")
+        print(json.dumps({"benchmark": "stacked_mnist_throughput", "batch": 128, "rows": rows}))
+        return 0
+    root = Path(args.resume) if args.resume else new_run_dir(args.out, "bench-stacked-mnist")
+    if not root.is_dir():
+        raise FileNotFoundError(f"benchmark folder {root} does not exist")
+    results = []
+    for seed in range(args.first_seed, args.first_seed + args.trials):
+        for pack in args.packs:
+            out = root / f"{args.d_preset}-pack{pack}-seed{seed}"
+            done = out / "result.json"
+            res = (
+                json.loads(done.read_text())
+                if done.exists()
+                else trial(pack, seed, args.steps, out, args.d_preset, args.batch)
+            )
+            print(json.dumps(res), flush=True)
+            results.append(res)
+    rows = summarize(results)
+    print(f"{'D':<9}{'model':<11}{'trials':>7}{'iters':>8}{'modes':>16}{'KL':>14}{'paper modes':>13}{'paper KL':>10}")
+    for r in rows:
+        name = "DCGAN" if r["pack"] == 1 else f"PacDCGAN{r['pack']}"
+        print(f"{r['d_preset']:<9}{name:<11}{r['trials']:>7}{r['steps']:>8}"
+              f"{r['modes_mean']:>9.1f} ± {r['modes_std']:<5.1f}{r['kl_mean']:>7.2f} ± {r['kl_std']:<4.2f}"
+              f"{r['paper_modes'] or '-':>13}{r['paper_kl'] or '-':>10}")  # fmt: skip
+    print(json.dumps({"benchmark": "stacked_mnist", "run": str(root), "summary": rows, "trials": results}))
+    return 0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--throughput", action="store_true", help="time the speed-ups instead of training trials")
+    p.add_argument("--iters", type=int, default=10, help="iterations per variant per round (--throughput)")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (--throughput)")
+    p.add_argument("--steps", type=int, default=2000, help="iterations per trial (paper: 500,000)")
+    p.add_argument("--batch", type=int, default=128, help="packs per minibatch (paper: 128)")
+    p.add_argument("--trials", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--packs", type=int, nargs="+", default=[1, 2], help="pack sizes to compare (1 = DCGAN)")
+    p.add_argument("--d-preset", default="quarter", choices=["quarter", "half", "full"])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", default="runs", help="parent of the fresh benchmark folder")
+    p.add_argument("--resume", metavar="DIR", help="continue a benchmark folder (finished trials are kept)")

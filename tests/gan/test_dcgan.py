@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from unsup.gan.dcgan import D_PRESETS, DCGANConfig, Discriminator, Generator, build_dcgan, n_params
+
+
+def test_shapes_and_paper_sizes():
+    game = build_dcgan(DCGANConfig())
+    assert 280_000 < n_params(game.G) < 295_000  # Unrolled-GAN Stacked-MNIST generator: ~288k
+    assert n_params(build_dcgan(DCGANConfig(d_preset="full")).D) == pytest.approx(4.3e6, rel=0.01)
+    quarter, half = (Discriminator(3, 28, p) for p in ("quarter", "half"))
+    assert [m.out_channels for m in quarter.modules() if isinstance(m, torch.nn.Conv2d)] == [2, 4, 8]
+    assert [m.out_channels for m in half.modules() if isinstance(m, torch.nn.Conv2d)] == [4, 8, 16]
+    x = game.G(torch.randn(5, 100))
+    assert x.shape == (5, 3, 28, 28) and x.abs().max() <= 1
+    assert Generator(16, 1, 8, 4)(torch.randn(3, 16)).shape == (3, 1, 8, 8)
+    assert quarter(x).shape == (5,)
+
+
+def test_packed_conv_discriminator_sees_m_images():
+    m = 3
+    game = build_dcgan(DCGANConfig(pack=m, d_preset="half")).eval()
+    first = next(mod for mod in game.D.modules() if isinstance(mod, torch.nn.Conv2d))
+    assert first.in_channels == m * 3
+    x = torch.randn(4 * m, 3, 28, 28)
+    out = game.D(x)
+    assert out.shape == (4,)
+    # changing any one image changes exactly the score of its own pack (consecutive samples form a pack)
+    for i in (0, m - 1, m, 4 * m - 1):
+        y = x.clone()
+        y[i] = torch.randn(3, 28, 28)
+        changed = (game.D(y) - out).abs() > 1e-6
+        assert changed.tolist() == [j == i // m for j in range(4)]
+
+
+def test_generate_draws_pack_slots_and_sizes():
+    game = build_dcgan(DCGANConfig(pack=2, channels=1, size=8, g_width=4))
+    assert game.generate(6).shape == (6, 1, 8, 8)
+    assert game.sample(10).shape == (10, 1, 8, 8)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [({"size": 30}, "size"), ({"d_preset": "tiny"}, "d_preset"), ({"pack": 0}, "pack"), ({"g_width": 0}, "g_width")],
+)
+def test_config_errors(kw, match):
+    with pytest.raises(ValueError, match=match):
+        DCGANConfig(**kw)
+
+
+def test_presets_table():
+    assert set(D_PRESETS) == {"quarter", "half", "full"}
