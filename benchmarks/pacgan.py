@@ -1,0 +1,91 @@
+"""Throughput of the PacGAN 2-D experiment on this machine: trial-iterations per second for each process layout,
+measured side by side in one run, plus per-iteration cost of each variant.
+
+    python benchmarks/pacgan.py --iters 100 --trials 4 --repeats 2
+
+Layouts (each runs ``--trials`` independent trials of ``--iters`` reference-setup iterations on the grid):
+``1 proc x N threads`` (a plain eager loop, one model at a time, torch's default threads),
+``1 proc x 1 thread`` and ``N procs x 1 thread`` (what ``unsup bench pacgan`` uses). Prints a table and a JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import statistics
+import time
+
+import unsup  # noqa: F401  (passive OpenMP waiting before torch loads)
+
+
+def _init(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds for ``iters`` iterations of a fresh reference-setup model, after 3 warm-up iterations."""
+    import torch
+
+    from unsup.data.toy import grid
+    from unsup.gan.mlp import build_game
+    from unsup.gan.trainer import TrainConfig, Trainer
+
+    pack, iters, seed, update = args
+    data = grid(seed=seed)
+    torch.manual_seed(seed)
+    trainer = Trainer(build_game(data, pack=pack), data, TrainConfig(steps=10**9, batch=100, update=update,
+                                                                      device="cpu", progress=False))  # fmt: skip
+    for _ in range(3):
+        trainer.train_step()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(iters):
+        trainer.train_step()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def run_layout(procs: int, threads: int, trials: int, iters: int, pack: int, update: str) -> tuple[float, float]:
+    """Trial-iterations per wall second and per CPU second with ``procs`` processes of ``threads`` threads."""
+    jobs = [(pack, iters, seed, update) for seed in range(trials)]
+    with mp.get_context("spawn").Pool(procs, initializer=_init, initargs=(threads,)) as pool:
+        pool.map(_init, [threads] * procs)  # start-up and imports outside the timed region
+        pool.map(_trial, [(pack, 1, 0, update)] * procs)
+        times = pool.map(_trial, jobs, chunksize=1)
+    # trials are spread evenly, so ``procs`` of them always run at once; set-up time is left out
+    wall = procs * statistics.mean(iters / w for w, _ in times)
+    return wall, trials * iters / sum(c for _, c in times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--iters", type=int, default=100, help="timed iterations per trial")
+    ap.add_argument("--trials", type=int, default=4, help="trials per layout")
+    ap.add_argument("--repeats", type=int, default=2, help="rounds over all layouts (median reported)")
+    ap.add_argument("--pack", type=int, default=2)
+    ap.add_argument("--update", default="simultaneous", choices=["simultaneous", "alternating"])
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+    if args.trials % cores:
+        ap.error(f"--trials must be a multiple of the {cores} cores (every process equally busy)")
+    layouts = {f"1 proc x {cores} threads (plain eager)": (1, cores), "1 proc x 1 thread": (1, 1),
+               f"{cores} procs x 1 thread": (cores, 1)}  # fmt: skip
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in layouts}
+    for _ in range(args.repeats):  # interleaved rounds: load from other jobs hits every layout alike
+        for name, (procs, threads) in layouts.items():
+            rates[name].append(run_layout(procs, threads, args.trials, args.iters, args.pack, args.update))
+    base = statistics.median(w for w, _ in rates[next(iter(layouts))])
+    print(f"PacGAN{args.pack} grid, reference setup, {args.update} update, {args.trials} trials x {args.iters} it")
+    print(f"{'layout':<34} {'trial-it/s':>10} {'ms/it/trial':>12} {'vs plain':>9} {'trial-it/CPU-s':>15}")
+    rows = []
+    for name, rs in rates.items():
+        r, c = statistics.median(w for w, _ in rs), statistics.median(c for _, c in rs)
+        rows.append({"layout": name, "trial_it_per_s": r, "trial_it_per_cpu_s": c, "runs": rs, "speedup": r / base})
+        print(f"{name:<34} {r:>10.2f} {1000 / r:>12.1f} {r / base:>8.2f}x {c:>15.2f}")
+    print(json.dumps({"bench": "pacgan-speed", "cores": cores, **vars(args), "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+import math
+
+import pytest
+
+from unsup.gan.mlp import MaxoutDiscriminator
+from unsup.gan.pacgan import PAPER, Schedule, d_params, finite, format_table, run_trial, summarize, variants
+
+
+def test_d_params_counts_the_maxout_discriminator():
+    for in_dim, hidden in ((2, 200), (8, 200), (2, 37)):
+        assert d_params(in_dim, hidden) == sum(p.numel() for p in MaxoutDiscriminator(in_dim, hidden).parameters())
+
+
+def test_variants_and_cheating_controls():
+    vs = {v.name: v for v in variants([1, 2, 4], controls=True)}
+    assert list(vs) == ["GAN", "PacGAN2", "PacGAN4", "GAN-D2", "GAN-B2", "GAN-D4", "GAN-B4"]
+    assert vs["PacGAN4"].pack == 4 and vs["GAN-B4"].batch == 400 and vs["GAN-B4"].pack == 1
+    for m in (2, 4):  # the smallest plain D at least as large as the packed one
+        width = vs[f"GAN-D{m}"].d_hidden
+        assert d_params(2, width) >= d_params(2 * m, 200) > d_params(2, width - 1)
+    with pytest.raises(ValueError, match="pack"):
+        variants([0])
+
+
+def test_summary_mean_and_standard_error():
+    rs = [{"variant": "GAN", "modes": m, "high_quality": 90.0, "reverse_kl": 0.5} for m in (16, 18, 20)]
+    (row,) = summarize(rs, "grid")
+    assert row["modes"] == 18 and row["modes_se"] == pytest.approx(2 / math.sqrt(3))
+    assert row["paper"] == PAPER["grid"]["GAN"]
+    assert "18.0 ± 1.2" in format_table([row]) and "17.3 ± 0.8" in format_table([row])
+    assert finite({"a": [math.inf, 1.0]}) == {"a": [None, 1.0]}
+
+
+def test_one_short_trial_runs_end_to_end(tmp_path):
+    r = run_trial("ring", variants([2])[0], Schedule(steps=3), seed=0, png=str(tmp_path / "t.png"))
+    assert r["variant"] == "PacGAN2" and 0 <= r["modes"] <= 8 and (tmp_path / "t.png").exists()
+
+
+@pytest.mark.slow
+def test_demo_step(tmp_path):
+    from unsup.gan.pacgan import demo
+
+    summary = demo(tmp_path, 0)
+    assert set(summary) == {"GAN", "PacGAN2"} and (tmp_path / "pacgan-ring.png").exists()
