@@ -13,7 +13,9 @@ from pathlib import Path
 
 from unsup._run import new_run_dir, write_json
 
-DEMO_STEPS: list[tuple[str, str]] = []
+DEMO_STEPS: list[tuple[str, str]] = [
+    ("pacgan", "unsup.gan.pacgan:demo"),
+]
 
 
 def run_demo(root: str | Path = "runs", seed: int = 0, only: list[str] | None = None) -> Path:
