@@ -31,9 +31,9 @@ class InfoGANConfig:
     """Sizes and weights of InfoGAN / InfoGAN-CR; ``cr_weight = 0`` is plain InfoGAN."""
 
     codes: int = 2  # k: coordinates of c ~ U[-1, 1]^k
-    noise: int = 2  # m: nuisance coordinates s ~ U[-1, 1]^m
-    width: int = 32  # channels of the first conv layer; doubled twice on the way to 4×4
-    info_weight: float = 1.0  # λ on ‖ĉ − c‖² for both Q and G
+    noise: int = 1  # m: nuisance coordinates s ~ U[-1, 1]^m
+    width: int = 16  # channels of the first conv layer; doubled twice on the way to 4×4
+    info_weight: float = 2.0  # λ on ‖ĉ − c‖² for both Q and G
     cr_weight: float = 0.0  # α on H's cross-entropy in G's loss (0: InfoGAN)
     cr_start: int = 0  # training steps of plain InfoGAN before α switches on (H re-initialised then)
     gaps: tuple[float, ...] = (0.0,)  # progressive gap schedule: one value per stage after cr_start
@@ -57,7 +57,11 @@ class Generator(nn.Module):
     def __init__(self, latent_dim: int, width: int) -> None:
         super().__init__()
         w = width
-        self.fc = nn.Sequential(nn.Linear(latent_dim, 4 * w * 16), nn.BatchNorm1d(4 * w * 16), nn.ReLU())
+        # two dense layers: placing a sprite is a non-linear function of the codes (e.g. polar -> pixel position)
+        self.fc = nn.Sequential(
+            nn.Linear(latent_dim, 256), nn.BatchNorm1d(256), nn.ReLU(),
+            nn.Linear(256, 4 * w * 16), nn.BatchNorm1d(4 * w * 16), nn.ReLU(),
+        )  # fmt: skip
         chans = [4 * w, 2 * w, w, w // 2]  # thin at 32×32, where a conv costs the most
         ups: list[nn.Module] = []
         for a, b in zip(chans[:-1], chans[1:], strict=True):
@@ -287,7 +291,8 @@ def build_infogan_cr(data, pack: int = 1, loss: str = "ns", **opts) -> InfoGAN:
     return InfoGAN(_config(opts, **CR_DEFAULTS), loss)
 
 
-CR_DEFAULTS = dict(cr_weight=1.0, cr_start=1000, gaps=(1.5, 1.0, 0.0), gap_every=300)
+# The circular-sprites recipe of benchmarks/infogan_cr.py (with the InfoGANConfig defaults for the rest).
+CR_DEFAULTS = dict(cr_weight=2.0, cr_start=800, gaps=(1.5, 1.0, 0.0), gap_every=300)
 
 
 def q_encoder(game: InfoGAN, chunk: int = 256):

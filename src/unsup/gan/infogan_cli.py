@@ -92,3 +92,36 @@ def register(cli) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--votes", type=int, default=1000, help="FactorVAE/BetaVAE training votes of 64 images")
     p.add_argument("--samples", type=int, default=10_000, help="images for MIG, SAP and DCI")
+
+
+def demo(out: Path, seed: int) -> dict:
+    """Demo step: a short InfoGAN-CR run on circular sprites; traversal grid, factor-vs-code plot, FactorVAE/MIG.
+
+    Only a few hundred iterations of a narrow model, so it shows the pipeline, not a converged result
+    (``benchmarks/infogan_cr.py`` is the real measurement).
+    """
+    from unsup.data.sprites import sprites
+    from unsup.gan.infogan import build_infogan_cr, q_encoder
+    from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.gan.traversal import plot_factors_vs_codes, save_grid, traversal_grid
+    from unsup.metrics.disentangle import dataset_probe, factor_vae_score, mig
+
+    torch.manual_seed(seed)
+    data = sprites()
+    game = build_infogan_cr(data, loss="ns", **DEMO_RECIPE)
+    cfg = TrainConfig(steps=DEMO_STEPS, batch=16, lr_d=1e-3, lr_g=1e-3, seed=seed, out=str(out), progress=False,
+                      ckpt_every=DEMO_STEPS, sample_every=DEMO_STEPS)  # fmt: skip
+    Trainer(game, data, cfg).fit()
+    game.eval()
+    torch.manual_seed(seed)
+    save_grid(torch.cat([traversal_grid(game, 10) for _ in range(3)]), 10, out / "traverse.png")
+    images, factors = data.factors.all_images()
+    codes = q_encoder(game)(images)
+    plot_factors_vs_codes(codes, factors, data.factors.factor_names, out / "factors-vs-codes.png")
+    probe = dataset_probe(data.factors, q_encoder(game))
+    rng = np.random.default_rng(seed)
+    return {"steps": DEMO_STEPS, "factor_vae": factor_vae_score(probe, rng), "mig": mig(probe, rng)}
+
+
+DEMO_STEPS = 250
+DEMO_RECIPE = dict(width=8, noise=1, info_weight=5.0, cr_weight=5.0, cr_start=125, gaps=(1.5, 0.0), gap_every=60)
