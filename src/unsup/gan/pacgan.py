@@ -88,7 +88,7 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
     torch.manual_seed(seed)
     game = build_game(dataset, pack=variant.pack, d_hidden=variant.d_hidden)
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
-                      betas=(schedule.beta1, 0.999), update=schedule.update, seed=seed, device="cpu",
+                      betas=(schedule.beta1, 0.999), update=schedule.update, seed=seed, device="auto",
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
     Trainer(game, dataset, cfg).fit()
