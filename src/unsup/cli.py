@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import unsup  # noqa: F401  (sets the passive OpenMP wait policy before numpy/torch load)
 
 COMMAND_MODULES: list[str] = [
+    "unsup.translate.cli",
     "unsup.restore.cli",
     "unsup.demo",
     "unsup.gan.cli",

@@ -1,0 +1,199 @@
+"""Image-to-image translation benchmarks (``unsup.translate``): prints a table per part and one JSON line.
+
+Parts (``--part``, default all):
+
+- ``digits``: CycleGAN (preset ``digits``) on MNIST <-> scikit-learn digits up-sampled to 28x28; class preservation
+  judged by a target-domain RBF-SVM on held-out images, plus cycle L1 (per pixel, [0, 1] scale).
+- ``sr``: x4 super-resolution on grey 32x32 patches; held-out patches come from images never used in training.
+  Regression (L1) and pix2pix-style (L1 + conditional PatchGAN) against bicubic, PSNR/SSIM.
+- ``speed``: training throughput (images/s) of ``CycleGAN.train_step`` against a plain eager re-implementation of
+  the reference's step on the same networks, timed alternately in the same process.
+- ``memory``: peak resident memory of 256x256 CycleGAN training with the reference preset (CPU; GPU if present).
+
+Example: ``python benchmarks/translate.py --part digits --epochs 5 --decay-epochs 5``
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import functools
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from unsup.translate.data import Translation, digits_pair, sr_patches
+from unsup.translate.evaluate import eval_digits, eval_sr
+from unsup.translate.presets import build_model, preset
+from unsup.translate.trainer import fit
+
+
+def _train(name: str, data: Translation, probe, out: Path, **train_kw) -> tuple[torch.nn.Module, dict]:
+    cfg, train = preset(name)
+    train = dataclasses.replace(train, **train_kw)
+    model = build_model(cfg, train.seed)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    history = fit(model, data, out, train, probe, progress=sys.stderr.isatty())
+    return model, {"epochs": len(history), "cpu_min": (time.process_time() - cpu0) / 60,
+                   "wall_min": (time.perf_counter() - wall0) / 60, "last": history[-1]}  # fmt: skip
+
+
+def part_digits(args: argparse.Namespace, out: Path) -> dict:
+    a, _, b, _ = digits_pair(True)
+    ta, _, tb, _ = digits_pair(False)
+    data = Translation(a, b, paired=False, crop=28, flip=False)
+    model, info = _train("digits", data, (ta[:8], tb[:8]), out / "digits",
+                         n_epochs=args.epochs, n_epochs_decay=args.decay_epochs)  # fmt: skip
+    scores = eval_digits(model)
+    print(f"\nMNIST <-> digits CycleGAN, {info['epochs']} epochs, {info['cpu_min']:.1f} CPU min "
+          f"({info['wall_min']:.1f} wall min, shared machine)")  # fmt: skip
+    print(f"{'direction':<12}{'class kept':>12}{'untranslated':>14}{'judge in-domain':>17}{'cycle L1':>10}")
+    for d, src, dst in (("AtoB", "A", "B"), ("BtoA", "B", "A")):
+        print(f"{d:<12}{scores[f'class_kept_{d}']:>12.3f}{scores[f'untranslated_{d}']:>14.3f}"
+              f"{scores[f'judge_acc_{dst}']:>17.3f}{scores[f'cycle_l1_{src}']:>10.4f}")  # fmt: skip
+    return {**scores, **{k: v for k, v in info.items() if k != "last"}}
+
+
+def part_sr(args: argparse.Namespace, out: Path) -> dict:
+    x, y = sr_patches(True, 4, 32, args.patches, seed=0)
+    probe = sr_patches(False, 4, 32, 8, seed=1)
+    res = {}
+    for name in ("sr", "sr-pix2pix"):
+        model, info = _train(name, Translation(x, y, True, 32, True), probe, out / name,
+                             n_epochs=args.sr_epochs, n_epochs_decay=args.sr_epochs)  # fmt: skip
+        res[name] = {**eval_sr(model, 4, n=500), "cpu_min": info["cpu_min"], "wall_min": info["wall_min"]}
+    print(f"\nx4 super-resolution, 500 held-out 32x32 patches ({', '.join(('coffee', 'coins', 'moon', 'text'))})")
+    print(f"{'method':<24}{'PSNR dB':>9}{'SSIM':>8}{'gain dB':>9}{'CPU min':>9}")
+    base = res["sr"]
+    print(f"{'bicubic':<24}{base['psnr_input']:>9.2f}{base['ssim_input']:>8.3f}{0:>9.2f}{'-':>9}")
+    for name, label in (("sr", "regression (L1)"), ("sr-pix2pix", "pix2pix (L1 + cGAN)")):
+        r = res[name]
+        print(f"{label:<24}{r['psnr']:>9.2f}{r['ssim']:>8.3f}{r['psnr_gain_db']:>9.2f}{r['cpu_min']:>9.1f}")
+    return res
+
+
+# ----------------------------------------------------------------------------- plain eager reference step
+
+
+def plain_step(m, a: torch.Tensor, b: torch.Tensor, lam: float = 10.0, lam_idt: float = 0.5) -> None:
+    """The reference's ``optimize_parameters`` written plainly: separate G and D calls, MSE against target tensors."""
+    mse = F.mse_loss
+    fake_b, fake_a = m.G_AB(a), m.G_BA(b)
+    rec_a, rec_b = m.G_BA(fake_b), m.G_AB(fake_a)
+    for p in [*m.D_A.parameters(), *m.D_B.parameters()]:
+        p.requires_grad_(False)
+    idt_a, idt_b = m.G_AB(b), m.G_BA(a)
+    pb, pa = m.D_B(fake_b), m.D_A(fake_a)
+    loss_g = mse(pb, torch.ones_like(pb)) + mse(pa, torch.ones_like(pa))
+    loss_g = loss_g + lam * (F.l1_loss(rec_a, a) + F.l1_loss(rec_b, b))
+    loss_g = loss_g + lam * lam_idt * (F.l1_loss(idt_a, b) + F.l1_loss(idt_b, a))
+    m.opt_G.zero_grad()
+    loss_g.backward()
+    m.opt_G.step()
+    for p in [*m.D_A.parameters(), *m.D_B.parameters()]:
+        p.requires_grad_(True)
+    m.opt_D.zero_grad()
+    for D, real, fake in ((m.D_A, a, m.pool_a.query(fake_a)), (m.D_B, b, m.pool_b.query(fake_b))):
+        pr, pf = D(real), D(fake.detach())
+        (0.5 * (mse(pr, torch.ones_like(pr)) + mse(pf, torch.zeros_like(pf)))).backward()
+    m.opt_D.step()
+
+
+def part_speed(args: argparse.Namespace, out: Path) -> dict:
+    res = {}
+    print(f"\nCycleGAN training throughput, images/s (median of {args.reps} alternating timings)")
+    print(f"{'setting':<34}{'plain eager':>12}{'unsup':>10}{'ratio':>8}")
+    for name, size, bs, steps in (("digits", 28, 8, 4), ("cyclegan-small", 128, 1, 2)):
+        cfg, _ = preset(name)
+        ours = build_model(cfg)
+        plain = copy.deepcopy(ours)
+        a, b = (torch.rand(bs, cfg.ch_a, size, size) * 2 - 1 for _ in range(2))
+        steps_of = {
+            "plain": functools.partial(plain_step, plain, a, b),
+            "unsup": functools.partial(ours.train_step, a, b),
+        }
+        times = {"plain": [], "unsup": []}
+        for _ in range(args.reps):
+            for key, step in steps_of.items():
+                step()  # warm-up
+                t0 = time.perf_counter()
+                for _ in range(steps):
+                    step()
+                times[key].append(bs * steps / (time.perf_counter() - t0))
+        p, u = statistics.median(times["plain"]), statistics.median(times["unsup"])
+        label = f"{name} {size}px batch {bs}"
+        print(f"{label:<34}{p:>12.2f}{u:>10.2f}{u / p:>8.2f}")
+        res[label] = {"plain_img_s": p, "unsup_img_s": u, "ratio": u / p}
+    return res
+
+
+_MEMORY_CHILD = """
+import json, resource, sys, time, torch
+torch.set_num_threads(1)
+from unsup.translate.presets import build_model, preset
+sys.path.insert(0, {bench!r})
+from translate import plain_step
+cfg, _ = preset("cyclegan")
+m = build_model(cfg)
+dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+m = m.to(dev)
+a, b = (torch.rand(1, 3, 256, 256, device=dev) * 2 - 1 for _ in range(2))
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+for _ in range({steps}):
+    plain_step(m, a, b) if {plain} else m.train_step(a, b)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = {{"device": dev.type, "rss_before_mib": base / 1024, "peak_rss_mib": peak / 1024,
+       "s_per_step": (time.perf_counter() - t0) / {steps}}}
+if dev.type == "cuda":
+    out["gpu_peak_mib"] = torch.cuda.max_memory_allocated() / 2**20
+print(json.dumps(out))
+"""
+
+
+def part_memory(args: argparse.Namespace, out: Path) -> dict:
+    res = {}
+    print("\n256x256 CycleGAN training (reference preset: ResNet-9, ngf 64, batch 1), one process per row")
+    print(f"{'step':<10}{'device':>8}{'RSS before MiB':>16}{'peak RSS MiB':>14}{'s/step':>9}")
+    for key, plain in (("unsup", False), ("plain", True)):
+        code = _MEMORY_CHILD.format(bench=str(Path(__file__).parent), steps=args.memory_steps, plain=plain)
+        r = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        print(f"{key:<10}{r['device']:>8}{r['rss_before_mib']:>16.0f}{r['peak_rss_mib']:>14.0f}{r['s_per_step']:>9.1f}")
+        res[key] = r
+    return res
+
+
+PARTS = {"digits": part_digits, "sr": part_sr, "speed": part_speed, "memory": part_memory}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--part", choices=[*PARTS, "all"], default="all")
+    p.add_argument("--epochs", type=int, default=6, help="digits: epochs at full LR")
+    p.add_argument("--decay-epochs", type=int, default=6, help="digits: epochs of LR decay")
+    p.add_argument("--sr-epochs", type=int, default=4, help="sr: epochs at full LR (and as many decaying)")
+    p.add_argument("--patches", type=int, default=2000, help="sr: training patches")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--memory-steps", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    out = Path(tempfile.mkdtemp(prefix="bench-translate-"))
+    results = {"threads": args.threads}
+    for name, func in PARTS.items():
+        if args.part in (name, "all"):
+            results[name] = func(args, out)
+    print(f"\nrun folders under {out}")
+    print(json.dumps({"benchmark": "translate", **results}, default=float))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""A translation run on disk: ``config.json`` (configs + data spec), ``checkpoint.pt``, pictures, ``index.html``.
+
+The data spec names where the images come from, so ``train --resume``, ``apply`` and ``eval`` rebuild the same
+data and model: ``{"kind": "digits"}``, ``{"kind": "sr", "scale": 4, "n": 2000}`` or
+``{"kind": "folders", "a": DIR, "b": DIR | None, "paired": bool, "grey": bool}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from unsup._run import write_json
+from unsup.translate.data import Translation, digits_pair, paired_folders, sr_patches, unpaired_folders
+from unsup.translate.presets import TrainConfig, build_model, config_dict, configs_from_dict
+
+
+def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
+    """``(a, b, paired)`` training images for a data spec (see the module docstring)."""
+    kind = spec["kind"]
+    if kind == "digits":
+        a, _, b, _ = digits_pair(True, train.seed)
+        return a, b, False
+    if kind == "sr":
+        x, y = sr_patches(True, spec["scale"], train.load, spec["n"], train.seed)
+        return x, y, True
+    if kind == "folders":
+        if spec["paired"]:
+            return (*paired_folders(spec["a"], spec["b"], train.load, spec["grey"]), True)
+        return (*unpaired_folders(spec["a"], spec["b"], train.load, spec["grey"]), False)
+    raise ValueError(f"unknown data kind {kind!r}")
+
+
+def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:
+    """Fixed inputs for the per-epoch sample grid and collapse check: held-out ones where the data has them."""
+    if spec["kind"] == "digits":
+        ta, _, tb, _ = digits_pair(False, train.seed)
+        return ta[:n], tb[:n]
+    if spec["kind"] == "sr":
+        return sr_patches(False, spec["scale"], train.load, n, train.seed + 1)
+    c = train.crop  # folder images are stored at the load size: show the centre crop
+    top = (a.shape[-1] - c) // 2
+    return a[:n, :, top : top + c, top : top + c], b[:n, :, top : top + c, top : top + c]
+
+
+def start_run(run: Path, cfg, train: TrainConfig, spec: dict, preset: str) -> None:
+    """Write ``run/config.json``; the run folder must be fresh (see :func:`unsup._run.new_run_dir`)."""
+    write_json(run / "config.json", {"preset": preset, "data": spec, **config_dict(cfg, train)})
+
+
+def read_config(run: Path) -> dict:
+    """``run/config.json``; ``FileNotFoundError`` if ``run`` is not a translation run."""
+    path = Path(run) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run} is not a translation run (no config.json)")
+    return json.loads(path.read_text())
+
+
+def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.Module, dict, TrainConfig]:
+    """``(model, data spec, train config)`` of a run; with ``trained`` its last checkpoint is loaded."""
+    config = read_config(run)
+    cfg, train = configs_from_dict(config)
+    model = build_model(cfg, train.seed).to(device)
+    ckpt = Path(run) / "checkpoint.pt"
+    if trained:
+        if not ckpt.is_file():
+            raise FileNotFoundError(f"{run} has no checkpoint.pt yet (train it first)")
+        model.load_full_state(torch.load(ckpt, map_location=device, weights_only=False)["model"])
+    return model, config["data"], train
+
+
+def translation(a: Tensor, b: Tensor, paired: bool, train: TrainConfig) -> Translation:
+    """The training batches for ``a``/``b`` with ``train``'s crop and flips."""
+    return Translation(a, b, paired, train.crop, train.flip)
+
+
+def with_epochs(train: TrainConfig, n_epochs: int | None, n_epochs_decay: int | None) -> TrainConfig:
+    """``train`` with the epoch counts replaced where given."""
+    kw = {k: v for k, v in (("n_epochs", n_epochs), ("n_epochs_decay", n_epochs_decay)) if v is not None}
+    return dataclasses.replace(train, **kw)

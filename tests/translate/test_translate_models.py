@@ -1,0 +1,72 @@
+import dataclasses
+
+import pytest
+import torch
+from torch import nn
+
+from unsup.translate.cyclegan import CycleGAN, CycleGANConfig
+from unsup.translate.data import Translation
+from unsup.translate.losses import cycle_loss, identity_loss
+from unsup.translate.paired import PairedConfig, PairedTranslator
+
+TINY = CycleGANConfig(ch_a=1, ch_b=1, ngf=4, n_blocks=1, ndf=4, n_layers=2, pool_size=4)
+
+
+def test_cycle_and_identity_loss_zero_for_identity_generators():
+    model = CycleGAN(TINY)
+    model.G_AB, model.G_BA = nn.Identity(), nn.Identity()
+    a, b = torch.rand(4, 1, 16, 16), torch.rand(4, 1, 16, 16)
+    assert cycle_loss(a, model.G_BA(model.G_AB(a))) == 0
+    assert identity_loss(b, model.G_AB(b)) == 0
+    assert cycle_loss(a, a.flip(-1)) > 0
+
+
+def test_cycle_gan_step_trains_generators_and_discriminators():
+    model = CycleGAN(TINY)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    terms = model.train_step(torch.rand(2, 1, 16, 16) * 2 - 1, torch.rand(2, 1, 16, 16) * 2 - 1)
+    assert set(terms) == {"G_adv", "cycle", "identity", "D"}
+    changed = {k.split(".")[0] for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed == {"G_AB", "G_BA", "D_A", "D_B"}
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_identity_loss_needs_matching_channels():
+    with pytest.raises(ValueError, match="lambda_identity"):
+        CycleGAN(dataclasses.replace(TINY, ch_b=3))
+
+
+def test_regression_has_no_discriminator_and_fits_a_fixed_map():
+    torch.manual_seed(0)
+    cfg = PairedConfig(ch_a=1, ch_b=1, generator="resnet", ngf=4, n_blocks=1, n_down=1, gan_loss=None, lr=2e-3)
+    model = PairedTranslator(cfg)
+    assert model.D is None and len(model.optimizers) == 1
+    a = torch.rand(8, 1, 16, 16) * 2 - 1
+    b = -a  # invert contrast
+    first = model.train_step(a, b)["recon"]
+    for _ in range(60):
+        last = model.train_step(a, b)["recon"]
+    assert last < 0.5 * first
+
+
+def test_pix2pix_step_updates_conditional_discriminator():
+    cfg = PairedConfig(ch_a=1, ch_b=3, ngf=4, n_down=4, ndf=4, n_layers=2)
+    model = PairedTranslator(cfg)
+    assert model.D.net[0].in_channels == 4  # D sees input and output together
+    d_before = [p.clone() for p in model.D.parameters()]
+    terms = model.train_step(torch.rand(2, 1, 32, 32), torch.rand(2, 3, 32, 32))
+    assert set(terms) == {"recon", "G_adv", "D"}
+    assert any(not torch.equal(p, q) for p, q in zip(model.D.parameters(), d_before, strict=True))
+    with pytest.raises(ValueError, match="AtoB"):
+        model.translate(torch.rand(1, 3, 32, 32), "BtoA")
+
+
+def test_unpaired_batches_repeat_per_epoch_and_cover_a():
+    a, b = torch.arange(10.0).view(10, 1, 1, 1), torch.arange(4.0).view(4, 1, 1, 1) + 100
+    data = Translation(a.expand(10, 1, 4, 4), b.expand(4, 1, 4, 4), paired=False, crop=4, flip=False)
+    first = list(data.batches(epoch=3, batch_size=2, seed=0))
+    again = list(data.batches(epoch=3, batch_size=2, seed=0))
+    assert all(torch.equal(x, y) for p, q in zip(first, again, strict=True) for x, y in zip(p, q, strict=True))
+    seen = torch.cat([x for x, _ in first])[:, 0, 0, 0]
+    assert sorted(seen.tolist()) == list(range(10))
+    assert not torch.equal(first[0][0], next(data.batches(epoch=4, batch_size=2, seed=0))[0])
