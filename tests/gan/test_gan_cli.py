@@ -19,6 +19,9 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["gan", "train", "--data", "nope", "--out", str(tmp_path)], "unknown dataset 'nope'")
     one_line_error(capsys, ["gan", "train", "--model", "nope", "--out", str(tmp_path)], "unknown model 'nope'")
     one_line_error(capsys, ["gan", "train", "--data-opt", "std", "--out", str(tmp_path)], "KEY=VALUE")
+    one_line_error(capsys, ["gan", "train", "--data-opt", "nope=1", "--out", str(tmp_path)], "'nope' is not an option")
+    one_line_error(capsys, ["gan", "train", "--steps", "0", "--out", str(tmp_path)], "steps must be >= 1")
+    assert not list(tmp_path.iterdir())  # no half-made run folder left behind
     one_line_error(capsys, ["gan", "eval", str(tmp_path)], "is not a GAN run folder")
     one_line_error(capsys, ["gan", "sample", str(tmp_path / "missing")], "is not a GAN run folder")
     one_line_error(capsys, ["gan", "train", "--resume", str(tmp_path)], "is not a GAN run folder")

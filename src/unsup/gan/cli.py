@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -30,13 +31,27 @@ def _options(pairs: list[str] | None, flag: str) -> dict:
     return out
 
 
+def _check_options(factory, options: dict, flag: str, name: str) -> None:
+    """Unknown KEY in ``--data-opt``/``--model-opt`` is a usage error naming the accepted keys."""
+    params = inspect.signature(factory).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    for key in options:
+        if key not in params:
+            accepted = ", ".join(k for k in params if k not in ("data", "seed", "pack", "loss"))
+            raise ValueError(f"{flag} {key!r} is not an option of {name!r}; accepted: {accepted}")
+
+
 def build(spec: dict):
     """(data, game) from a run spec ``{data, data_opts, model, model_opts, pack, loss, seed}``."""
     if spec["pack"] < 1:
         raise ValueError(f"--pack must be >= 1; got {spec['pack']}")
-    data = DATASETS.get(spec["data"])(seed=spec["seed"], **spec["data_opts"])
+    make_data, make_game = DATASETS.get(spec["data"]), MODELS.get(spec["model"])
+    _check_options(make_data, spec["data_opts"], "--data-opt", spec["data"])
+    _check_options(make_game, spec["model_opts"], "--model-opt", spec["model"])
+    data = make_data(seed=spec["seed"], **spec["data_opts"])
     torch.manual_seed(spec["seed"])  # network initialisation
-    game = MODELS.get(spec["model"])(data, pack=spec["pack"], loss=spec["loss"], **spec["model_opts"])
+    game = make_game(data, pack=spec["pack"], loss=spec["loss"], **spec["model_opts"])
     return data, game
 
 
@@ -90,15 +105,16 @@ def _train(args: argparse.Namespace) -> int:
             loss=args.loss,
             seed=args.seed,
         )
+    data, game = build(spec)  # bad options fail here, before a run folder exists
+    cfg = TrainConfig(**cfg_kw)
+    if not args.resume:
         rank, world, _ = setup_distributed(args.device)
         run = new_run_dir(args.out, f"gan-{args.data}-{args.model}-pack{args.pack}") if rank == 0 else None
         if world > 1:
             holder = [str(run) if run else None]
             torch.distributed.broadcast_object_list(holder, 0)
             run = Path(holder[0])
-        cfg_kw["out"] = str(run)
-    data, game = build(spec)
-    cfg = TrainConfig(**cfg_kw)
+        cfg.out = str(run)
     trainer = Trainer(game, data, cfg, evaluate=_evaluator(data))
     if trainer.rank == 0 and not args.resume:
         write_json(run / "config.json", {"spec": spec, "train": asdict(cfg)})
