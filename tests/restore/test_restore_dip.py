@@ -34,12 +34,39 @@ def test_psnr_to_truth_rises_over_the_first_iterations():
 
 def test_auto_stop_ends_the_run_and_returns_the_kept_output():
     truth = smooth_image(16, 1)
-    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=400, window=5, patience=15, ema=0.5)
-    res = fit_dip(Problem(to_tensor(truth)), cfg, truth=truth, progress=False)
+    noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.2, truth.shape), 0, 1).astype(np.float32)
+    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=400, patience=30, ema=0.5, holdout=0.2)
+    res = fit_dip(Problem(to_tensor(noisy)), cfg, truth=truth, progress=False)
     assert res.stopped and res.iters < 400
-    assert res.iters == res.stop_iter + 15 + 1
-    # the returned image is the EMA output at the iteration the rule picked
+    assert res.iters == res.stop_iter + 30 + 1
+    # the returned image is the EMA output at the iteration the rule picked, and it beats the noisy input
     assert psnr(res.image, truth) == pytest.approx(res.psnr_at(res.stop_iter), abs=0.01)
+    assert psnr(res.image, truth) > psnr(noisy, truth) + 3
+
+
+def test_holdout_pixels_are_kept_out_of_the_fit():
+    from unsup.restore.dip import _Watch
+
+    y = to_tensor(smooth_image(32))
+    mask = torch.ones(1, 1, 32, 32)
+    mask[..., :8, :] = 0
+    watch = _Watch(DIPConfig(TINY, holdout=0.2), Problem(y * mask, mask), seed=0)
+    held, fit_mask = watch.held, watch.fit_problem.mask
+    assert (held * (1 - mask)).sum() == 0  # only observed pixels are held out
+    assert (held * fit_mask).sum() == 0 and torch.equal(held + fit_mask, mask)  # and the fit never sees them
+    assert 0.15 < held.sum() / mask.sum() < 0.25
+    # the held-out error is the mean squared error over exactly those pixels
+    x = torch.rand(1, 3, 32, 32)
+    expected = ((x - y).square() * held).sum() / (held.sum() * 3)
+    watch.update(0, x, x)
+    assert watch.rule.history[0][1] == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_variance_rule_runs_too():
+    truth = smooth_image(16, 1)
+    cfg = DIPConfig(TINY, stop="variance", lr=0.05, reg_noise=0.0, max_iters=300, window=5, patience=15)
+    res = fit_dip(Problem(to_tensor(truth)), cfg, truth=truth, progress=False)
+    assert res.stopped and res.iters == res.stop_iter + 16 and res.history["var"]
 
 
 def test_inpainting_and_sr_sizes_and_padding():
@@ -87,3 +114,7 @@ def test_inputs_and_config_validation():
         DIPConfig(TINY, input="meshgrid")
     with pytest.raises(ValueError, match="input"):
         DIPConfig(TINY, input="zeros")
+    with pytest.raises(ValueError, match="stop"):
+        DIPConfig(TINY, stop="never")
+    with pytest.raises(ValueError, match="holdout"):
+        DIPConfig(TINY, holdout=0.7)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from unsup.restore.stopping import VarianceStop
+from unsup.restore.stopping import HoldoutStop, VarianceStop
 
 
 def trajectory(t: int, gen: torch.Generator) -> torch.Tensor:
@@ -50,3 +50,13 @@ def test_rejects_bad_settings():
         VarianceStop(window=1)
     with pytest.raises(ValueError, match="patience"):
         VarianceStop(patience=0)
+
+
+def test_holdout_rule_stops_patience_steps_after_the_minimum():
+    rule = HoldoutStop(patience=30)
+    # a held-out error curve: falls to its minimum at t = 120, then rises (the fit starts to follow the noise)
+    errors = [0.01 + 1e-6 * (t - 120) ** 2 for t in range(1000)]
+    stopped = next(t for t, e in enumerate(errors) if rule.update(t, e))
+    assert rule.best_iter == 120 and stopped == 150
+    with pytest.raises(ValueError, match="patience"):
+        HoldoutStop(patience=0)

@@ -1,8 +1,9 @@
 """Deep Image Prior: fit the weights of an untrained ``Skip`` net to one corrupted image, ``min_w l(G_w(z))``.
 
 The loop is the reference one (Adam on the weights, fresh input jitter ``z + sigma_reg * N(0, I)`` every step,
-exponential moving average of the outputs, backtracking when the data loss jumps by more than 5 dB), plus the ES-WMV
-rule of :mod:`unsup.restore.stopping` so the iteration count need not be known in advance.
+exponential moving average of the outputs, backtracking when the data loss jumps by more than 5 dB), plus an
+automatic stop from :mod:`unsup.restore.stopping` (held-out pixels by default, or ES-WMV) so the iteration count
+need not be known in advance.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from tqdm.auto import tqdm
 from unsup.restore.images import ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem
 from unsup.restore.skip import Skip, SkipConfig
-from unsup.restore.stopping import VarianceStop
+from unsup.restore.stopping import HoldoutStop, VarianceStop
 
 INPUTS = ("noise", "meshgrid")
+STOPS = ("holdout", "variance")
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,10 @@ class DIPConfig:
     ema: float = 0.99  # output EMA weight; 0 disables
     backtrack_db: float = 5.0  # restore the last good weights if the loss rose by more than this
     backtrack_every: int = 100
+    stop: str = "holdout"  # automatic stop: held-out pixels (self-validation) or ES-WMV output variance
+    holdout: float = 0.1  # fraction of observed pixels held out of the fit when stop == "holdout"
     window: int = 100  # ES-WMV window W
-    patience: int = 1000  # ES-WMV patience P
+    patience: int = 500  # steps without improvement before stopping (ES-WMV's P)
 
     def __post_init__(self) -> None:
         if self.input not in INPUTS:
@@ -46,6 +50,10 @@ class DIPConfig:
             raise ValueError("input='meshgrid' needs net.in_channels == 2")
         if not 0 <= self.ema < 1:
             raise ValueError(f"ema must be in [0, 1), got {self.ema}")
+        if self.stop not in STOPS:
+            raise ValueError(f"stop must be one of {STOPS}, got {self.stop!r}")
+        if not 0 < self.holdout < 0.5:
+            raise ValueError(f"holdout must be in (0, 0.5), got {self.holdout}")
         if self.iters < 1 or self.max_iters < 1:
             raise ValueError("iters and max_iters must be >= 1")
 
@@ -54,7 +62,7 @@ class DIPConfig:
 class DIPResult:
     """Restored image (H, W, C) in [0, 1] and the run's record; ``history`` holds ``(iteration, value)`` lists.
 
-    ``stop_iter`` is the iteration ES-WMV picked (None if the run was shorter than its window); ``stopped`` says
+    ``stop_iter`` is the iteration the stop rule picked (None if ES-WMV never filled its window); ``stopped`` says
     whether its patience ran out, i.e. whether an automatic run ended by the rule rather than at ``max_iters``.
     """
 
@@ -118,7 +126,7 @@ class _Backtrack:
 
 
 class _Recorder:
-    """History, snapshots, the copy of the output at ES-WMV's pick, and the progress bar of one run."""
+    """History, snapshots and the progress bar of one run."""
 
     def __init__(self, truth: np.ndarray | None, total: int, ssim_every: int, device: str, bar: tqdm) -> None:
         self.truth = truth
@@ -143,6 +151,27 @@ class _Recorder:
             self.bar.set_postfix(post, refresh=False)
 
 
+class _Watch:
+    """The automatic stop rule of a run; with ``holdout`` it also owns the data term the net is fitted to."""
+
+    def __init__(self, config: DIPConfig, problem: Problem, seed: int) -> None:
+        self.held = None
+        if config.stop == "variance":
+            self.rule, self.key, self.fit_problem = VarianceStop(config.window, config.patience), "var", problem
+            return
+        known = torch.ones_like(problem.y[:, :1]) if problem.mask is None else problem.mask
+        gen = torch.Generator().manual_seed(seed + 1)
+        held = (torch.rand(known.shape, generator=gen) < config.holdout).to(known) * known
+        self.rule, self.key, self.held = HoldoutStop(config.patience), "holdout", held
+        self.fit_problem = Problem(problem.y, known * (1 - held), problem.factor)
+        self.y, self.down, self.count = problem.y, problem.down, float(held.sum()) * problem.channels
+
+    def update(self, t: int, out: torch.Tensor, ema: torch.Tensor) -> bool:
+        if self.held is None:
+            return self.rule.update(t, out)
+        return self.rule.update(t, float(((self.down(ema) - self.y).square() * self.held).sum()) / self.count)
+
+
 def fit_dip(
     problem: Problem,
     config: DIPConfig,
@@ -155,9 +184,9 @@ def fit_dip(
 ) -> DIPResult:
     """Restore ``problem`` with Deep Image Prior.
 
-    ``iters=None`` stops automatically (ES-WMV, at most ``config.max_iters``) and returns the EMA output kept at
-    the chosen iteration; an integer runs exactly that many steps and returns the last EMA output. ``truth``
-    (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
+    ``iters=None`` stops automatically (``config.stop`` rule, at most ``config.max_iters`` steps) and returns the
+    EMA output kept at the chosen iteration; an integer runs exactly that many steps and returns the last EMA
+    output. ``truth`` (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     problem, (h, w), m = problem.to(device), problem.out_size, 2**config.net.scales
@@ -165,17 +194,17 @@ def fit_dip(
     # the net draws on a canvas padded to a multiple of 2**scales (and >= 2 pixels at the deepest scale, for
     # BatchNorm); the data term sees only the crop
     size = (max(math.ceil(h / m), 2) * m, max(math.ceil(w / m), 2) * m)
-    net = Skip(replace(config.net, out_channels=problem.channels)).to(device, memory_format=torch.channels_last)
-    z = make_input(config.input, config.net.in_channels, size, torch.Generator().manual_seed(seed))
-    z = z.to(device, memory_format=torch.channels_last)
+    # plain eager NCHW: channels-last and torch.compile did not pay off on CPU (docs/benchmarks.md, ## restore)
+    net = Skip(replace(config.net, out_channels=problem.channels)).to(device)
+    z = make_input(config.input, config.net.in_channels, size, torch.Generator().manual_seed(seed)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
-    stopper, backtrack = VarianceStop(config.window, config.patience), _Backtrack(net, opt, config.backtrack_db)
+    watch, backtrack = _Watch(config, problem, seed), _Backtrack(net, opt, config.backtrack_db)
     total = config.max_iters if iters is None else iters
     bar = tqdm(range(total), desc=f"DIP {problem.task}", disable=not progress, leave=False)
     rec, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, bar), None, None, time.perf_counter()
     for t in bar:
         out = net(z + config.reg_noise * torch.randn_like(z) if config.reg_noise else z)[..., :h, :w]
-        loss = problem.loss(out).mean()
+        loss = watch.fit_problem.loss(out).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -183,8 +212,8 @@ def fit_dip(
         with torch.inference_mode():
             out = out.detach()
             ema = out if ema is None or not config.ema else config.ema * ema + (1 - config.ema) * out
-            stop = stopper.update(t, out) and iters is None
-            if stopper.improved:
+            stop = watch.update(t, out, ema) and iters is None
+            if watch.rule.improved:
                 kept = ema.clone()
             if t % config.backtrack_every == 0:
                 backtrack.check(loss_v)
@@ -193,6 +222,7 @@ def fit_dip(
             break
     bar.close()
     image = to_numpy(kept if iters is None and kept is not None else ema)
-    hist = {**rec.hist, "var": stopper.history, "backtracks": [(t, backtrack.count)]}
-    done = stopper.best_iter is not None and t - stopper.best_iter >= config.patience
-    return DIPResult(image, t + 1, stopper.best_iter, done, time.perf_counter() - t0, hist, rec.snapshots)
+    hist = {**rec.hist, watch.key: watch.rule.history, "backtracks": [(t, backtrack.count)]}
+    best = watch.rule.best_iter
+    done = best is not None and t - best >= config.patience
+    return DIPResult(image, t + 1, best, done, time.perf_counter() - t0, hist, rec.snapshots)

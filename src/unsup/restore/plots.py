@@ -39,15 +39,20 @@ def snapshot_strip(
 
 
 def curves(path: str | os.PathLike, history: dict[str, list[tuple[int, float]]], stop_iter: int | None) -> None:
-    """Save data loss (log scale), PSNR when known, and the ES-WMV variance with the chosen iteration marked."""
+    """Save data loss (log scale), PSNR when known, and the stop rule's signal with the chosen iteration marked."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    panels = [k for k in ("loss", "psnr", "var") if history.get(k)]
+    panels = [k for k in ("loss", "psnr", "var", "holdout") if history.get(k)]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
-    labels = {"loss": "data loss (MSE)", "psnr": "PSNR to truth (dB)", "var": "ES-WMV variance"}
+    labels = {
+        "loss": "data loss (MSE)",
+        "psnr": "PSNR to truth (dB)",
+        "var": "ES-WMV variance",
+        "holdout": "held-out pixel error",
+    }
     for ax, key in zip(axes[0], panels, strict=True):
         t, v = zip(*history[key], strict=True)
         ax.plot(t, v, lw=1, label="EMA output" if key == "psnr" else None)

@@ -59,3 +59,31 @@ class VarianceStop:
     def improved(self) -> bool:
         """True right after the update that set a new minimum (the moment to keep a copy of the image)."""
         return bool(self.history) and self.history[-1][0] == self.best_iter
+
+
+class HoldoutStop:
+    """Self-validation stop: a few observed pixels are kept out of the fit and scored against the output.
+
+    The fit never sees the held-out pixels' noise, so their error ``E|D(x)_i - y_i|^2 = |D(x)_i - D(x*)_i|^2 +
+    sigma^2`` tracks the true error of ``x`` up to a constant (Li et al. 2021, "Self-validation: early stopping
+    for single-instance deep generative priors"). Feed it that error every step; same interface as VarianceStop.
+    """
+
+    def __init__(self, patience: int = 300) -> None:
+        if patience < 1:
+            raise ValueError(f"patience must be >= 1, got {patience}")
+        self.patience = patience
+        self.best_var = math.inf  # best held-out error so far (named like VarianceStop's for the caller)
+        self.best_iter: int | None = None
+        self.history: list[tuple[int, float]] = []
+
+    def update(self, t: int, error: float) -> bool:
+        """Record the held-out error of iteration ``t``; returns True once it has not improved for ``patience``."""
+        self.history.append((t, error))
+        if error < self.best_var:
+            self.best_var, self.best_iter = error, t
+        return t - self.best_iter >= self.patience
+
+    @property
+    def improved(self) -> bool:
+        return bool(self.history) and self.history[-1][0] == self.best_iter
