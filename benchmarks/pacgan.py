@@ -4,8 +4,10 @@ measured side by side in one run, plus per-iteration cost of each variant.
     python benchmarks/pacgan.py --iters 100 --trials 4 --repeats 2
 
 Layouts (each runs ``--trials`` independent trials of ``--iters`` reference-setup iterations on the grid):
-``1 proc x N threads`` (a plain eager loop, one model at a time, torch's default threads),
-``1 proc x 1 thread`` and ``N procs x 1 thread`` (what ``unsup bench pacgan`` uses). Prints a table and a JSON line.
+a plain eager loop (one model at a time, torch's default threads, the reference's simultaneous update written out
+as in a textbook) and the shared trainer (fused Adam, one D pass over real and fake) as one process with N threads,
+one process with 1 thread, and N single-thread processes (what ``unsup bench pacgan`` uses). Prints a table and a
+JSON line. The ``--update`` flag applies to the trainer rows only.
 """
 
 from __future__ import annotations
@@ -47,13 +49,51 @@ def _trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def run_layout(procs: int, threads: int, trials: int, iters: int, pack: int, update: str) -> tuple[float, float]:
+def _plain_trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
+    """The baseline: a textbook eager loop (simultaneous update, as in the reference code) on the same networks."""
+    import torch
+    import torch.nn.functional as F
+
+    from unsup.data.toy import grid
+    from unsup.gan.mlp import MaxoutDiscriminator, MLPGenerator
+    from unsup.gan.pack import pack
+
+    m, iters, seed, _ = args
+    data = grid(seed=seed)
+    torch.manual_seed(seed)
+    G, D = MLPGenerator(), MaxoutDiscriminator(2 * m)
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.8, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.8, 0.999))
+
+    def step() -> None:
+        real = data.sample(100 * m)
+        fake = torch.stack([G(torch.randn(100, 2)) for _ in range(m)], 1).flatten(0, 1)
+        r, f = D(pack(real, m)), D(pack(fake, m))
+        ld, lg = F.softplus(-r).mean() + F.softplus(f).mean(), -F.softplus(f).mean()
+        gd = torch.autograd.grad(ld, list(D.parameters()), retain_graph=True)
+        gg = torch.autograd.grad(lg, list(G.parameters()))
+        for p, g in zip([*D.parameters(), *G.parameters()], gd + gg, strict=True):
+            p.grad = g
+        opt_d.step()
+        opt_g.step()
+
+    for _ in range(3):
+        step()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(iters):
+        step()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def run_layout(
+    procs: int, threads: int, trials: int, iters: int, pack: int, update: str, plain: bool = False
+) -> tuple[float, float]:
     """Trial-iterations per wall second and per CPU second with ``procs`` processes of ``threads`` threads."""
     jobs = [(pack, iters, seed, update) for seed in range(trials)]
     with mp.get_context("spawn").Pool(procs, initializer=_init, initargs=(threads,)) as pool:
         pool.map(_init, [threads] * procs)  # start-up and imports outside the timed region
         pool.map(_trial, [(pack, 1, 0, update)] * procs)
-        times = pool.map(_trial, jobs, chunksize=1)
+        times = pool.map(_plain_trial if plain else _trial, jobs, chunksize=1)
     # trials are spread evenly, so ``procs`` of them always run at once; set-up time is left out
     wall = procs * statistics.mean(iters / w for w, _ in times)
     return wall, trials * iters / sum(c for _, c in times)
@@ -70,12 +110,13 @@ def main() -> None:
     cores = os.cpu_count() or 1
     if args.trials % cores:
         ap.error(f"--trials must be a multiple of the {cores} cores (every process equally busy)")
-    layouts = {f"1 proc x {cores} threads (plain eager)": (1, cores), "1 proc x 1 thread": (1, 1),
-               f"{cores} procs x 1 thread": (cores, 1)}  # fmt: skip
+    layouts = {f"plain loop, 1 proc x {cores} threads": (1, cores, True),
+               f"unsup, 1 proc x {cores} threads": (1, cores, False), "unsup, 1 proc x 1 thread": (1, 1, False),
+               f"unsup, {cores} procs x 1 thread": (cores, 1, False)}  # fmt: skip
     rates: dict[str, list[tuple[float, float]]] = {name: [] for name in layouts}
     for _ in range(args.repeats):  # interleaved rounds: load from other jobs hits every layout alike
-        for name, (procs, threads) in layouts.items():
-            rates[name].append(run_layout(procs, threads, args.trials, args.iters, args.pack, args.update))
+        for name, (procs, threads, plain) in layouts.items():
+            rates[name].append(run_layout(procs, threads, args.trials, args.iters, args.pack, args.update, plain))
     base = statistics.median(w for w, _ in rates[next(iter(layouts))])
     print(f"PacGAN{args.pack} grid, reference setup, {args.update} update, {args.trials} trials x {args.iters} it")
     print(f"{'layout':<34} {'trial-it/s':>10} {'ms/it/trial':>12} {'vs plain':>9} {'trial-it/CPU-s':>15}")

@@ -40,3 +40,17 @@ def test_bad_pack_arguments():
         pack(torch.zeros(4, 2), 0)
     with pytest.raises(ValueError, match="whole number of packs"):
         pack(torch.zeros(5, 2), 2)
+
+
+def test_one_d_pass_over_real_and_fake_gives_the_same_logits():
+    from unsup.data.toy import grid
+    from unsup.gan.mlp import build_game
+
+    data = grid(n_train=1000)
+    game = build_game(data, pack=2, g_hidden=16, d_hidden=16)
+    real, fake = data.sample(40), data.sample(40) + 0.1
+    assert game._one_d_pass  # maxout D: no batch statistics
+    _, logs_one, f_one = game._d_loss(real, fake)
+    game._one_d_pass = False
+    _, logs_two, f_two = game._d_loss(real, fake)
+    assert torch.allclose(f_one, f_two, atol=1e-6) and logs_one["d_real"] == pytest.approx(logs_two["d_real"])
