@@ -1,0 +1,130 @@
+"""unsup.spectral vs scikit-learn's SpectralClustering, side by side in one run.
+
+Each fit runs in a fresh child process so that wall time and peak RSS (``ru_maxrss``, whole process, data
+included) are measured cleanly. Threads: ``OMP_WAIT_POLICY=PASSIVE`` for every child (both libraries).
+
+    python benchmarks/spectral.py --suite large --sizes 10000 100000 1000000
+    python benchmarks/spectral.py --suite small
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+LARGE = ("moons", "circles", "blobs10")
+SMALL = ("digits", "iris", "wine", "breast_cancer")
+METHODS = ("unsup", "unsup-rw", "sklearn-arpack", "sklearn-lobpcg", "sklearn-amg")
+
+
+def make_data(name: str, n: int):
+    from sklearn import datasets
+
+    if name == "moons":
+        return (*datasets.make_moons(n, noise=0.05, random_state=0), 2)
+    if name == "circles":
+        return (*datasets.make_circles(n, noise=0.05, random_state=0), 2)
+    if name == "blobs10":
+        return (*datasets.make_blobs(n, centers=10, random_state=0), 10)
+    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+    return X, y, len(np.unique(y))
+
+
+def fit(method: str, X, k: int, n_neighbors: int, seed: int):
+    if method.startswith("unsup"):
+        from unsup.spectral import SpectralClustering
+
+        laplacian = "rw" if method == "unsup-rw" else "sym"
+        return SpectralClustering(k, n_neighbors=n_neighbors, laplacian=laplacian, random_state=seed).fit_predict(X)
+    from sklearn.cluster import SpectralClustering
+
+    solver = method.split("-")[1]
+    model = SpectralClustering(
+        k, affinity="nearest_neighbors", n_neighbors=n_neighbors, eigen_solver=solver, random_state=seed
+    )
+    return model.fit_predict(X)
+
+
+def _child(method, data, n, n_neighbors, seed, queue):
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    X, y, k = make_data(data, n)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t0 = time.perf_counter()
+        labels = fit(method, X, k, n_neighbors, seed)
+        seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put(
+        {
+            "data": data,
+            "n": len(X),
+            "method": method,
+            "seconds": round(seconds, 3),
+            "peak_rss_mb": round(peak / 1024, 1),
+            "fit_rss_mb": round((peak - base) / 1024, 1),
+            "ari": round(adjusted_rand_score(y, labels), 4),
+            "nmi": round(normalized_mutual_info_score(y, labels), 4),
+            "warnings": sorted({str(w.message)[:60] for w in caught}),
+        }
+    )
+
+
+def run_one(method, data, n, n_neighbors, seed, timeout):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(method, data, n, n_neighbors, seed, queue))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.kill()
+        return {"data": data, "n": n, "method": method, "seconds": None, "error": f"timeout {timeout}s"}
+    return queue.get() if not queue.empty() else {"data": data, "n": n, "method": method, "error": "crashed"}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--suite", choices=("large", "small"), default="large")
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    p.add_argument("--data", nargs="+", help="subset of data sets")
+    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    p.add_argument("--n-neighbors", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=900)
+    args = p.parse_args()
+    names = args.data or (LARGE if args.suite == "large" else SMALL)
+    sizes = args.sizes if args.suite == "large" else [0]
+    print(
+        f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}"
+    )
+    print(f"{'data':14s} {'n':>8s} {'method':15s} {'sec':>8s} {'peakMB':>8s} {'ARI':>7s} {'NMI':>7s}  notes")
+    rows = []
+    for data in names:
+        for n in sizes:
+            for method in args.methods:
+                r = run_one(method, data, n, args.n_neighbors, args.seed, args.timeout)
+                rows.append(r)
+                print(
+                    f"{r['data']:14s} {r['n']:>8d} {r['method']:15s} {r.get('seconds') or float('nan'):8.2f} "
+                    f"{r.get('peak_rss_mb', float('nan')):8.1f} {r.get('ari', float('nan')):7.4f} "
+                    f"{r.get('nmi', float('nan')):7.4f}  {r.get('error', '')}{'; '.join(r.get('warnings', []))}",
+                    flush=True,
+                )
+    print(json.dumps({"benchmark": "spectral", "suite": args.suite, "results": rows}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The eigensolver layer: the smallest eigenpairs of a graph Laplacian, component by component.
+
+A graph with c connected components has a block-diagonal Laplacian, so its spectrum is the union of the
+components' spectra and each component contributes one zero eigenvalue whose eigenvector is (a scaling of) its
+indicator. We find the components first (``scipy.sparse.csgraph.connected_components``), put those indicators in
+directly, and solve each component for its non-trivial eigenpairs:
+
+* ``"dense"``: LAPACK ``eigh`` on the component's dense Laplacian (small components);
+* ``"amg"``: LOBPCG preconditioned by smoothed-aggregation AMG (pyamg), with the known null vector passed as a
+  constraint and a real convergence tolerance instead of scikit-learn's fixed 20 iterations;
+* ``"lobpcg"``: the same without the preconditioner;
+* ``"arpack"``: ARPACK in shift-invert mode (scikit-learn's reliable path; exact but slow and memory-hungry);
+* ``"auto"``: dense below ``DENSE_MAX`` vertices per component, else amg.
+
+Eigenvectors are those of ``L`` (unnormalized) or ``L_sym`` (for both ``"sym"`` and ``"rw"``: callers turn them
+into random-walk eigenvectors by ``D^{-1/2} v``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from sklearn.utils import check_random_state
+
+from unsup.spectral.laplacian import degree, laplacian
+
+SOLVERS = ("auto", "dense", "amg", "lobpcg", "arpack")
+DENSE_MAX = 2500
+
+
+@dataclass
+class Spectrum:
+    """Smallest eigenpairs of a graph Laplacian.
+
+    eigenvalues: (m,) ascending; eigenvectors: (n, m), orthonormal columns; components: (n,) component id of each
+    vertex; n_components: number of connected components; solver: what actually ran for the largest component.
+    """
+
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    components: np.ndarray
+    n_components: int
+    solver: str
+
+
+def smallest_eigenpairs(
+    W,
+    n_eigenpairs: int,
+    kind: str = "sym",
+    solver: str = "auto",
+    tol: float | None = None,
+    random_state=None,
+) -> Spectrum:
+    """The ``n_eigenpairs`` smallest eigenpairs of the ``kind`` Laplacian of the symmetric affinity ``W`` (n, n).
+
+    ``kind="rw"`` returns ``L_sym``'s eigenvectors (same eigenvalues as ``L_rw``). ``tol`` is LOBPCG's residual
+    tolerance (default ``1e-5``).
+    """
+    if solver not in SOLVERS:
+        raise ValueError(f"eigen_solver must be one of {SOLVERS}, got {solver!r}")
+    W = sp.csr_matrix(W, dtype=np.float64)
+    n = W.shape[0]
+    if not 1 <= n_eigenpairs <= n:
+        raise ValueError(f"number of eigenpairs must be in [1, n_samples={n}], got {n_eigenpairs}")
+    norm = "unnormalized" if kind == "unnormalized" else "sym"
+    n_comp, comp = connected_components(W, directed=False)
+    sizes = np.bincount(comp)
+    # Every component contributes a zero eigenvalue; the rest of the budget comes from non-trivial pairs.
+    extra = max(n_eigenpairs - n_comp, 0)
+    d = degree(W)
+    values, vectors, used = [], [], "dense"
+    for c in np.argsort(-sizes, kind="stable")[: max(n_eigenpairs, 1)]:
+        idx = np.flatnonzero(comp == c)
+        null = np.sqrt(d[idx]) if norm == "sym" and d[idx].any() else np.ones(len(idx))
+        null /= np.linalg.norm(null)
+        values.append(0.0)
+        vectors.append((idx, null))
+        m = min(extra, len(idx) - 1)
+        if m > 0:
+            Wc = W[idx][:, idx]
+            vals, vecs, how = _component_pairs(laplacian(Wc, norm), null, m, solver, tol, random_state)
+            used = how if len(idx) == sizes.max() else used
+            values.extend(vals)
+            vectors.extend((idx, v) for v in vecs.T)
+    order = np.argsort(np.asarray(values), kind="stable")[:n_eigenpairs]
+    out = np.zeros((n, len(order)))
+    for j, i in enumerate(order):
+        idx, v = vectors[i]
+        out[idx, j] = v
+    eigenvalues = np.clip(np.asarray(values)[order], 0.0, None)
+    return Spectrum(eigenvalues, out, comp, int(n_comp), used)
+
+
+def _component_pairs(L, null, m, solver, tol, random_state):
+    """The ``m`` smallest non-trivial eigenpairs of a connected component's Laplacian ``L`` (n_c, n_c)."""
+    n = L.shape[0]
+    if solver == "dense" or (solver == "auto" and n <= DENSE_MAX) or n < 5 * (m + 1):
+        vals, vecs = scipy.linalg.eigh(L.toarray(), subset_by_index=[0, m])
+        return vals[1:], vecs[:, 1:], "dense"
+    if solver == "arpack":
+        return _arpack(L, null, m)
+    return _lobpcg(L, null, m, solver != "lobpcg", tol, random_state)
+
+
+def _lobpcg(L, null, m, use_amg, tol, random_state):
+    from scipy.sparse.linalg import lobpcg
+
+    n = L.shape[0]
+    rng = check_random_state(random_state)
+    M = None
+    if use_amg:
+        import pyamg
+
+        # A tiny shift makes the singular Laplacian definite for the AMG hierarchy; it does not move eigenvectors.
+        shifted = (L + 1e-8 * sp.identity(n, format="csr")).tocsr()
+        M = pyamg.smoothed_aggregation_solver(shifted).aspreconditioner()
+    # Oversample the block by a couple of vectors: LOBPCG's convergence rate depends on the gap to the next one.
+    k = min(m + 2, n // 5)
+    X0 = rng.standard_normal((n, k))
+    vals, vecs = lobpcg(
+        L,
+        X0,
+        M=M,
+        Y=null[:, None],
+        tol=1e-5 if tol is None else tol,
+        maxiter=200 if use_amg else 2000,
+        largest=False,
+    )
+    order = np.argsort(vals)[:m]
+    return vals[order], vecs[:, order], "amg" if use_amg else "lobpcg"
+
+
+def _arpack(L, null, m):
+    from scipy.sparse.linalg import eigsh
+
+    # Shift-invert around a small negative sigma keeps (L - σI) non-singular while targeting the bottom.
+    vals, vecs = eigsh(L.tocsc(), k=m + 1, sigma=-1e-3, which="LM")
+    order = np.argsort(vals)
+    vals, vecs = vals[order], vecs[:, order]
+    # Drop the eigenvector most aligned with the known null vector.
+    drop = int(np.argmax(np.abs(null @ vecs)))
+    keep = [i for i in range(m + 1) if i != drop][:m]
+    return vals[keep], vecs[:, keep], "arpack"

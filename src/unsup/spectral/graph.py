@@ -1,0 +1,153 @@
+"""Similarity graphs: from data ``X`` (n_samples, n_features) to a symmetric affinity ``W`` (n_samples, n_samples).
+
+Sparse graphs are ``scipy.sparse.csr_matrix`` with float64 weights and no self-loops. Distances are Euclidean.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+# Above this dimension kd-trees lose to brute force; scikit-learn's NearestNeighbors picks the method there.
+_KDTREE_MAX_DIM = 16
+
+
+def knn_search(X: np.ndarray, n_neighbors: int, Y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distances and indices of the ``n_neighbors`` nearest points of ``X`` for each row of ``Y`` (default ``X``).
+
+    Returns ``(dist, ind)``, both (n_queries, n_neighbors), sorted by distance. When ``Y`` is ``None`` each point
+    is excluded from its own neighbour list (duplicates of it may still appear, at distance 0).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    self_query = Y is None
+    k = n_neighbors + 1 if self_query else n_neighbors
+    if k > n:
+        raise ValueError(f"n_neighbors={n_neighbors} must be < n_samples={n}")
+    Q = X if self_query else np.asarray(Y, dtype=np.float64)
+    if X.shape[1] <= _KDTREE_MAX_DIM:
+        dist, ind = cKDTree(X).query(Q, k=k, workers=-1)
+        dist, ind = dist.reshape(len(Q), k), ind.reshape(len(Q), k)
+    else:
+        from sklearn.neighbors import NearestNeighbors
+
+        dist, ind = NearestNeighbors(n_neighbors=k, n_jobs=os.cpu_count()).fit(X).kneighbors(Q)
+    if not self_query:
+        return dist, ind
+    is_self = ind == np.arange(n)[:, None]
+    is_self[~is_self.any(axis=1), -1] = True  # self hidden behind duplicates: drop the farthest instead
+    return dist[~is_self].reshape(n, n_neighbors), ind[~is_self].reshape(n, n_neighbors)
+
+
+def _directed(values: np.ndarray, ind: np.ndarray) -> sp.csr_matrix:
+    n, k = ind.shape
+    indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
+    return sp.csr_matrix((values.ravel(), ind.ravel(), indptr), shape=(n, n))
+
+
+def _symmetrise(A: sp.csr_matrix, mode: str) -> sp.csr_matrix:
+    if mode == "or":
+        W = A.maximum(A.T)
+    elif mode == "and":
+        W = A.minimum(A.T)
+    else:
+        raise ValueError(f"mode must be 'or' or 'and', got {mode!r}")
+    W = W.tocsr()
+    W.setdiag(0)
+    W.eliminate_zeros()
+    W.sort_indices()
+    return W
+
+
+def knn_graph(X: np.ndarray, n_neighbors: int = 10, mode: str = "or") -> sp.csr_matrix:
+    """Unweighted k-nearest-neighbour graph, ``w_ij = 1`` if j is among i's k nearest neighbours OR i among j's.
+
+    ``mode="and"`` gives the mutual kNN graph (both directions required). Returns CSR (n, n).
+    """
+    _, ind = knn_search(X, n_neighbors)
+    return _symmetrise(_directed(np.ones(ind.shape), ind), mode)
+
+
+def gaussian_knn_graph(X: np.ndarray, n_neighbors: int = 10, sigma: float | None = None) -> sp.csr_matrix:
+    """Gaussian kernel ``w_ij = exp(-||x_i - x_j||² / σ²)`` restricted to the (OR-symmetrised) kNN graph.
+
+    ``sigma=None`` uses the median distance to the k-th neighbour. Returns CSR (n, n).
+    """
+    dist, ind = knn_search(X, n_neighbors)
+    if sigma is None:
+        sigma = float(np.median(dist[:, -1])) or 1.0
+    _check_positive(sigma, "sigma")
+    return _symmetrise(_directed(np.exp(-(dist**2) / sigma**2), ind), "or")
+
+
+def self_tuning_graph(X: np.ndarray, n_neighbors: int = 10, local_k: int = 7) -> sp.csr_matrix:
+    """Zelnik-Manor & Perona local scaling on the kNN graph: ``w_ij = exp(-d_ij² / (σ_i σ_j))``.
+
+    ``σ_i`` is the distance from ``x_i`` to its ``local_k``-th neighbour (capped at ``n_neighbors``).
+    Returns CSR (n, n).
+    """
+    dist, ind = knn_search(X, max(n_neighbors, 1))
+    scale = dist[:, min(local_k, dist.shape[1]) - 1]
+    scale = np.where(scale > 0, scale, scale[scale > 0].min() if np.any(scale > 0) else 1.0)
+    w = np.exp(-(dist**2) / (scale[:, None] * scale[ind]))
+    return _symmetrise(_directed(w, ind), "or")
+
+
+def epsilon_graph(X: np.ndarray, eps: float) -> sp.csr_matrix:
+    """ε-neighbourhood graph: ``w_ij = 1`` if ``||x_i - x_j|| ≤ eps``. Returns CSR (n, n)."""
+    _check_positive(eps, "eps")
+    X = np.asarray(X, dtype=np.float64)
+    tree = cKDTree(X)
+    pairs = tree.query_pairs(eps, output_type="ndarray")
+    n = X.shape[0]
+    W = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
+    return _symmetrise(W, "or")
+
+
+def gaussian_kernel(X: np.ndarray, Y: np.ndarray | None = None, sigma: float = 1.0) -> np.ndarray:
+    """Dense Gaussian kernel ``exp(-||x_i - y_j||² / σ²)``, shape (n_X, n_Y); refuses if it would not fit in memory."""
+    _check_positive(sigma, "sigma")
+    X = np.asarray(X, dtype=np.float64)
+    Y = X if Y is None else np.asarray(Y, dtype=np.float64)
+    check_dense_fits(X.shape[0], Y.shape[0])
+    sq = (X**2).sum(1)[:, None] + (Y**2).sum(1)[None, :] - 2.0 * X @ Y.T
+    np.maximum(sq, 0.0, out=sq)
+    return np.exp(-sq / sigma**2, out=sq)
+
+
+def precomputed_affinity(W) -> sp.csr_matrix:
+    """Validate a user affinity (dense or sparse, (n, n), non-negative); symmetrise as ``(W + Wᵀ)/2``. CSR out."""
+    W = sp.csr_matrix(W, dtype=np.float64)
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"precomputed affinity must be square, got shape {W.shape}")
+    if W.nnz and (not np.all(np.isfinite(W.data)) or W.data.min() < 0):
+        raise ValueError("precomputed affinity must be finite and non-negative")
+    if (abs(W - W.T) > 1e-12 * max(1.0, abs(W).max())).nnz:
+        W = (W + W.T) * 0.5
+    W = W.tocsr()
+    W.setdiag(0)
+    W.eliminate_zeros()
+    return W
+
+
+def check_dense_fits(n_rows: int, n_cols: int, fraction: float = 0.5) -> None:
+    """Raise ``MemoryError`` (a ValueError-friendly message) if an (n_rows, n_cols) float64 matrix needs more than
+    ``fraction`` of physical memory."""
+    need = 8.0 * n_rows * n_cols
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        total = 16 * 2**30
+    if need > fraction * total:
+        raise ValueError(
+            f"a dense {n_rows}x{n_cols} affinity needs {need / 2**30:.1f} GiB (> {fraction:.0%} of this machine's "
+            f"{total / 2**30:.1f} GiB); use affinity='knn' (sparse) instead"
+        )
+
+
+def _check_positive(value: float, name: str) -> None:
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")

@@ -1,0 +1,74 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.metrics import adjusted_rand_score
+
+from unsup.cli import main
+
+
+@pytest.fixture
+def moons_csv(tmp_path):
+    X, y = make_moons(400, noise=0.05, random_state=0)
+    path = tmp_path / "moons.csv"
+    np.savetxt(path, X, delimiter=",", header="x,y", comments="")
+    return path, y
+
+
+def test_cluster_happy_path(moons_csv, tmp_path, capsys):
+    path, y = moons_csv
+    out, plot, eig = tmp_path / "labels.csv", tmp_path / "c.png", tmp_path / "e.png"
+    rc = main(
+        [
+            "cluster",
+            str(path),
+            "--k",
+            "auto",
+            "--out",
+            str(out),
+            "--plot",
+            str(plot),
+            "--eigen-plot",
+            str(eig),
+            "--json",
+        ]
+    )
+    assert rc == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_clusters"] == 2 and result["n_samples"] == 400
+    assert {"cut", "ratio_cut", "normalized_cut"} <= set(result)
+    labels = np.loadtxt(out, skiprows=1)
+    assert adjusted_rand_score(y, labels) == 1.0
+    assert plot.stat().st_size > 1000 and eig.stat().st_size > 1000
+    # outputs are never silently overwritten
+    assert main(["cluster", str(path), "--k", "2", "--out", str(out)]) == 2
+    assert "exists" in capsys.readouterr().err
+
+
+def test_cluster_npy_high_dimensional_plot(tmp_path):
+    X = np.random.default_rng(0).standard_normal((120, 5))
+    X[:60] += 8
+    np.save(tmp_path / "x.npy", X)
+    assert main(["cluster", str(tmp_path / "x.npy"), "--k", "2", "--plot", str(tmp_path / "p.png")]) == 0
+    assert (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize(
+    "content, args, message",
+    [
+        (None, ["--k", "2"], "no such file"),
+        ("1,2\n3,nan\n5,6\n", ["--k", "2"], "non-finite"),
+        ("1,2\n3,abc\n5,6\n", ["--k", "2"], "non-numeric"),
+        ("1,2\n3,4\n5,6\n", ["--k", "9"], "larger than the number of samples"),
+        ("1,2\n3,4\n5,6\n", ["--k", "0"], "--k"),
+        ("1,2\n3,4\n5,6\n", ["--affinity", "cosine"], "affinity"),
+    ],
+)
+def test_cluster_bad_input_is_one_line_error(tmp_path, capsys, content, args, message):
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    assert main(["cluster", str(path), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("unsup: error:") and message in err[0]
