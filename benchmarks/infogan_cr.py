@@ -1,7 +1,8 @@
 """InfoGAN vs InfoGAN-CR at the same budget on data with planted factors: FactorVAE, MIG and the rest, per seed.
 
-Both models of a seed share the initialisation and everything up to ``cr_start`` (the CR model only differs once
-α switches on), so the comparison isolates the contrastive regulariser. Runs go to single-thread worker processes.
+Both models of a seed start from the same G and D weights and get the same number of iterations; H's loss is only
+switched on at ``cr_start``, but its extra data draw shifts the random stream from the first iteration, so the two
+runs are not identical before that. Runs go to single-thread worker processes.
 FactorVAE is also logged during training (``metrics.jsonl`` of each run); ModelCentrality picks one CR run without
 labels, as in the paper.
 

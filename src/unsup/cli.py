@@ -19,6 +19,7 @@ COMMAND_MODULES: list[str] = [
     "unsup.restore.cli",
     "unsup.demo",
     "unsup.gan.cli",
+    "unsup.gan.infogan_cli",
 ]
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from unsup._run import new_run_dir, write_json
 
 DEMO_STEPS: list[tuple[str, str]] = [
-    ("restore", "unsup.restore.demo:step"),
     ("translate", "unsup.translate.demo:step"),
     ("pacgan", "unsup.gan.pacgan:demo"),
+    ("disentangle", "unsup.gan.infogan_cli:demo"),
 ]
 
 
