@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 import unsup  # noqa: F401  (sets the passive OpenMP wait policy before numpy/torch load)
 
 COMMAND_MODULES: list[str] = [
-    "unsup.translate.cli",
+    "unsup.spectral.cli",
     "unsup.restore.cli",
     "unsup.demo",
+    "unsup.translate.cli",
     "unsup.gan.cli",
     "unsup.gan.infogan_cli",
 ]

@@ -14,9 +14,11 @@ from pathlib import Path
 from unsup._run import new_run_dir, write_json
 
 DEMO_STEPS: list[tuple[str, str]] = [
+    ("restore", "unsup.restore.demo:step"),
+    ("spectral", "unsup.spectral.demo:run"),
     ("translate", "unsup.translate.demo:step"),
-    ("pacgan", "unsup.gan.pacgan:demo"),
     ("disentangle", "unsup.gan.infogan_cli:demo"),
+    ("pacgan", "unsup.gan.pacgan:demo"),
 ]
 
 
