@@ -118,3 +118,16 @@ def test_inputs_and_config_validation():
         DIPConfig(TINY, stop="never")
     with pytest.raises(ValueError, match="holdout"):
         DIPConfig(TINY, holdout=0.7)
+
+
+def test_every_preset_builds_a_working_net():
+    from unsup.restore.presets import PRESETS, default_preset
+    from unsup.restore.skip import Skip
+
+    for name, cfg in PRESETS.items():
+        net = Skip(cfg.net)
+        z = make_input(cfg.input, cfg.net.in_channels, (64, 64), torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            assert net(z).shape == (1, 3, 64, 64), name
+    for task in ("denoise", "inpaint", "sr"):
+        assert default_preset(task) in PRESETS

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from unsup._run import refuse_overwrite, write_json
-from unsup.restore.images import load_image, load_mask, psnr, save_image, ssim, to_tensor
+from unsup.restore.images import load_image, load_mask, psnr, save_image, ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem, block_mask, random_mask, text_mask
 
 _MASK_KINDS = "random:FRACTION, block:AREA or text"
@@ -121,7 +121,7 @@ def _dip(args: argparse.Namespace) -> int:
     _check_truth(truth, problem.out_size)
     res = fit_dip(problem, PRESETS[preset], iters=iters, truth=truth, seed=args.seed)
     save_image(paths["image"], res.image)
-    snapshot_strip(paths["strip"], res.snapshots, first=img)
+    snapshot_strip(paths["strip"], res.snapshots, first=to_numpy(problem.y))
     curves(paths["curves"], res.history, res.stop_iter)
     record = {
         "task": args.task,
@@ -178,7 +178,7 @@ def _invert(args: argparse.Namespace) -> int:
     save_image(paths["image"], res.image)
     from unsup.restore.plots import curves, snapshot_strip
 
-    snapshot_strip(paths["strip"], [(config.iters, res.image)], first=img)
+    snapshot_strip(paths["strip"], [(config.iters, res.image)], first=to_numpy(problem.y))
     curves(paths["curves"], {"loss": res.history}, None)
     record = {
         "task": args.task,
