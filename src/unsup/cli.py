@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "unsup.demo",
     "unsup.translate.cli",
     "unsup.gan.cli",
+    "unsup.gan.image_cli",
     "unsup.gan.infogan_cli",
 ]
 

@@ -15,6 +15,7 @@ from unsup._run import new_run_dir, write_json
 
 DEMO_STEPS: list[tuple[str, str]] = [
     ("restore", "unsup.restore.demo:step"),
+    ("image-gan", "unsup.gan.image_cli:demo"),
     ("spectral", "unsup.spectral.demo:run"),
     ("translate", "unsup.translate.demo:step"),
     ("disentangle", "unsup.gan.infogan_cli:demo"),

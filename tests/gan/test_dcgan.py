@@ -49,4 +49,4 @@ def test_config_errors(kw, match):
 
 
 def test_presets_table():
-    assert set(D_PRESETS) == {"quarter", "half", "full"}
+    assert set(D_PRESETS) == {"quarter", "half", "full", "base"}

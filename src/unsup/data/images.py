@@ -69,6 +69,7 @@ class LabelledSampler:
     def __init__(self, dataset: ImageDataset) -> None:
         self.dataset = dataset
         self.num_classes = dataset.num_classes
+        self.shape = dataset.shape
 
     def sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         idx = torch.randint(len(self.dataset), (n,))
@@ -279,3 +280,51 @@ def folder_dataset(folder: str | os.PathLike, size: int = 32, grey: bool = False
             raise ValueError(f"cannot read image {path}: {exc}") from exc
     x = to_unit_range(np.stack(arrays).transpose(0, 3, 1, 2), 255.0)
     return ImageDataset(x)
+
+
+# --------------------------------------------------------------------------------------------- `unsup gan --data`
+# Factories for unsup.data.registry: keyword options from ``--data-opt KEY=VALUE``. ``labels=true`` returns the
+# labelled view a conditional model trains on; ``evaluate(samples)`` scores samples for ``unsup gan eval``.
+
+
+def _scored(ds: ImageDataset, kind: str, labels: bool, inception: str | None) -> ImageDataset | LabelledSampler:
+    from unsup.metrics.image_scores import DIGIT_KINDS, image_scores, real_reference
+
+    data = ds.labelled() if labels else ds
+    if kind in DIGIT_KINDS or inception is not None:
+        real = ds.rows(real_reference(torch.arange(len(ds))))
+
+        def evaluate(samples: torch.Tensor) -> dict:
+            # a conditional game's sample(n) asks for classes 0, 1, ..., K-1, 0, 1, ... in turn
+            asked = torch.arange(len(samples)) % ds.num_classes if labels else None
+            return image_scores(samples, real, kind, asked, inception)
+
+        data.evaluate = evaluate
+    return data
+
+
+def mnist(seed: int = 0, root: str | None = None, size: int = 28, labels: bool = False, inception: str | None = None):
+    """``--data mnist``: bundled 5k subset, or the IDX files in ``root``."""
+    return _scored(mnist_dataset(root, True, size), "mnist", labels, inception)
+
+
+def stacked_mnist(seed: int = 0, n: int = 50_000, root: str | None = None, inception: str | None = None):
+    """``--data stacked-mnist``: ``n`` Stacked-MNIST samples (scored by modes / KL / Fréchet distance)."""
+    return _scored(stacked_mnist_dataset(n, root, seed), "stacked-mnist", False, inception)
+
+
+def digits(seed: int = 0, size: int = 8, labels: bool = False, inception: str | None = None):
+    """``--data digits``: scikit-learn's 8x8 digits."""
+    return _scored(digits_dataset(size), "digits", labels, inception)
+
+
+def faces(seed: int = 0, size: int = 24, inception: str | None = None):
+    """``--data faces``: scikit-image's LFW subset (scored only with ``inception=PATH``)."""
+    return _scored(faces_dataset(size), "faces", False, inception)
+
+
+def folder(seed: int = 0, root: str | None = None, size: int = 32, grey: bool = False, inception: str | None = None):
+    """``--data folder --data-opt root=DIR``: your PNG/JPEG images (scored only with ``inception=PATH``)."""
+    if root is None:
+        raise ValueError("--data folder needs --data-opt root=DIR")
+    return _scored(folder_dataset(root, size, grey), "folder", False, inception)

@@ -18,5 +18,10 @@ DATASETS = Registry(
         "mixture": "unsup.data.toy:mixture",
         "sprites": "unsup.data.sprites:sprites",
         "dsprites": "unsup.data.sprites:dsprites",
+        "mnist": "unsup.data.images:mnist",
+        "stacked-mnist": "unsup.data.images:stacked_mnist",
+        "digits": "unsup.data.images:digits",
+        "faces": "unsup.data.images:faces",
+        "folder": "unsup.data.images:folder",
     },
 )

@@ -23,7 +23,7 @@ class ConditionalConfig:
     latent_dim: int = 64
     embed_dim: int = 16  # size of the class embedding concatenated to z
     g_width: int = 16
-    d_preset: str = "half"
+    d_preset: str = "base"
     loss: str = "ns"
 
     def __post_init__(self) -> None:
@@ -125,3 +125,17 @@ class FixedLabel(nn.Module):
 
     def forward(self, z: Tensor) -> Tensor:
         return self.generator(z, torch.full((len(z),), self.label, dtype=torch.long, device=z.device))
+
+
+def build_game(data, pack: int = 1, loss: str = "ns", **opts) -> ConditionalGAN:
+    """``--model cdcgan`` on labelled image data (``--data-opt labels=true``); ``opts``: ConditionalConfig fields."""
+    from unsup.data.images import LabelledSampler
+    from unsup.gan.dcgan import config_from_options
+
+    if not isinstance(data, LabelledSampler):
+        raise ValueError("--model cdcgan needs labelled images: add --data-opt labels=true (mnist or digits)")
+    if pack != 1:
+        raise ValueError(f"--model cdcgan does not pack; got --pack {pack}")
+    c, h, _ = data.shape
+    fixed = {"num_classes": data.num_classes, "channels": c, "size": h, "loss": loss}
+    return ConditionalGAN(config_from_options(ConditionalConfig, fixed, opts))

@@ -6,7 +6,8 @@ conv -> tanh``. The discriminator is strided convolutions with BN and LeakyReLU 
 
 - ``quarter``: 3x3 convs with 2/4/8 channels, LeakyReLU 0.3 ("D is 1/4 the size of G");
 - ``half``: 3x3 convs with 4/8/16 channels, LeakyReLU 0.3 ("D is 1/2 the size");
-- ``full``: DCGAN's 5x5 convs with 64/128/256/512 channels, LeakyReLU 0.2 (4.3M parameters on 3-channel input).
+- ``full``: DCGAN's 5x5 convs with 64/128/256/512 channels, LeakyReLU 0.2 (4.3M parameters on 3-channel input);
+- ``base``: 3x3 convs with 32/64/128 channels, LeakyReLU 0.2 (not from the paper: a default for small images).
 
 Packing (PacDCGAN-m) widens only D's first layer to ``m * channels``; :class:`unsup.gan.pack.Packed` feeds it
 ``m`` images concatenated along the channel axis.
@@ -26,6 +27,7 @@ D_PRESETS: dict[str, tuple[tuple[int, ...], int, float]] = {
     "quarter": ((2, 4, 8), 3, 0.3),
     "half": ((4, 8, 16), 3, 0.3),
     "full": ((64, 128, 256, 512), 5, 0.2),
+    "base": ((32, 64, 128), 3, 0.2),  # a mid-sized D for small images (the conditional demo on 8x8 digits)
 }
 
 
@@ -114,3 +116,28 @@ def build_dcgan(cfg: DCGANConfig) -> GAN:
 def n_params(module: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def config_from_options(cls: type, fixed: dict, opts: dict):
+    """``cls(**fixed, **opts)`` with unknown or clashing ``--model-opt`` keys reported as ``ValueError``."""
+    from dataclasses import fields
+
+    known = {f.name for f in fields(cls)} - set(fixed)
+    unknown = sorted(set(opts) - known)
+    if unknown:
+        raise ValueError(f"unknown model option(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+    return cls(**fixed, **opts)
+
+
+def build_game(data, pack: int = 1, loss: str = "ns", **opts) -> GAN:
+    """``--model dcgan``: a (Pac)DCGAN sized to ``data.shape``; ``opts`` are :class:`DCGANConfig` fields."""
+    from unsup.data.images import LabelledSampler
+
+    if isinstance(data, LabelledSampler):
+        raise ValueError("labelled data (labels=true) trains --model cdcgan; drop labels=true for dcgan")
+    if not hasattr(data, "shape") or len(data.shape) != 3:
+        raise ValueError("--model dcgan needs an image data set (mnist, stacked-mnist, digits, faces, folder)")
+    c, h, w = data.shape
+    if h != w:
+        raise ValueError(f"--model dcgan needs square images; got {h}x{w}")
+    return build_dcgan(config_from_options(DCGANConfig, {"channels": c, "size": h, "pack": pack, "loss": loss}, opts))

@@ -15,5 +15,7 @@ MODELS = Registry(
         "mlp": "unsup.gan.mlp:build_game",
         "infogan": "unsup.gan.infogan:build_infogan",
         "infogan-cr": "unsup.gan.infogan:build_infogan_cr",
+        "dcgan": "unsup.gan.dcgan:build_game",
+        "cdcgan": "unsup.gan.conditional:build_game",
     },
 )

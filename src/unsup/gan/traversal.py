@@ -27,17 +27,17 @@ def traversal_grid(game, steps: int = 10, base: Tensor | None = None) -> Tensor:
 
 
 def save_grid(x: Tensor, cols: int, path: str | os.PathLike) -> None:
-    """Images ``(rows · cols, 1, H, W)`` in [-1, 1] -> a PNG with ``cols`` columns and 2-px separators."""
+    """Images ``(rows · cols, C, H, W)`` in [-1, 1], C = 1 or 3 -> a PNG with ``cols`` columns, 2-px separators."""
     from PIL import Image
 
-    n, _, h, w = x.shape
+    n, c, h, w = x.shape
     rows = -(-n // cols)
-    grid = np.full((rows * (h + 2), cols * (w + 2)), 128, dtype=np.uint8)
-    img = ((x[:, 0].clamp(-1, 1) + 1) * 127.5).round().byte().numpy()
+    grid = np.full((rows * (h + 2), cols * (w + 2), c), 128, dtype=np.uint8)
+    img = ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
     for j in range(n):
-        r, c = divmod(j, cols)
-        grid[r * (h + 2) + 1 : r * (h + 2) + 1 + h, c * (w + 2) + 1 : c * (w + 2) + 1 + w] = img[j]
-    Image.fromarray(grid).save(path)
+        r, q = divmod(j, cols)
+        grid[r * (h + 2) + 1 : r * (h + 2) + 1 + h, q * (w + 2) + 1 : q * (w + 2) + 1 + w] = img[j]
+    Image.fromarray(grid[..., 0] if c == 1 else grid).save(path)
 
 
 def plot_factors_vs_codes(

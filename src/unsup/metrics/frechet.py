@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import linalg
 
 
 def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
@@ -25,13 +24,13 @@ def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1] or min(len(real), len(fake)) < 2:
         raise ValueError(f"need feature matrices [N, d] with equal d and N > 1, got {real.shape} and {fake.shape}")
     mu_r, mu_g = real.mean(0), fake.mean(0)
-    s_r, s_g = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
-    covmean = linalg.sqrtm(s_r @ s_g)
-    if not np.isfinite(covmean).all():  # singular product: regularise as the reference FID code does
-        eps = 1e-6 * np.eye(len(s_r))
-        covmean = linalg.sqrtm((s_r + eps) @ (s_g + eps))
-    covmean = np.real(covmean)
-    return float(max(np.sum((mu_r - mu_g) ** 2) + np.trace(s_r) + np.trace(s_g) - 2 * np.trace(covmean), 0.0))
+    s_r, s_g = np.atleast_2d(np.cov(real, rowvar=False)), np.atleast_2d(np.cov(fake, rowvar=False))
+    # Tr (S_r S_g)^{1/2} = Tr (A S_g A)^{1/2} with A = S_r^{1/2}: symmetric PSD, so eigh is exact and stable even
+    # when ReLU features make the covariances singular (where scipy's sqrtm warns and may return complex noise)
+    w, v = np.linalg.eigh(s_r)
+    a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh(a @ s_g @ a), 0, None)).sum()
+    return float(max(np.sum((mu_r - mu_g) ** 2) + np.trace(s_r) + np.trace(s_g) - 2 * tr_covmean, 0.0))
 
 
 def kernel_inception_distance(

@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+
+from unsup.cli import main
+
+
+def _run_folder(capsys) -> Path:
+    out = capsys.readouterr().out
+    return Path(next(ln for ln in out.splitlines() if ln.startswith("run folder: ")).split(": ", 1)[1])
+
+
+def _fails(capsys, argv: list[str], match: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("unsup: error:") and match in err and "\n" not in err
+
+
+def test_conditional_train_sample_interpolate(tmp_path, capsys):
+    argv = ["gan", "train", "--data", "digits", "--data-opt", "labels=true", "--model", "cdcgan", "--steps", "4",
+            "--batch", "16", "--log-every", "2", "--sample-every", "4", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    run = _run_folder(capsys)
+    assert (run / "checkpoint.pt").is_file() and (run / "config.json").is_file()
+    assert main(["gan", "interpolate", str(run), "--label", "3", "--rows", "2", "--steps", "4"]) == 0
+    written = [Path(p) for p in capsys.readouterr().out.split()]
+    assert [p.name for p in written] == [f"latent-seed0-label3-{k}.png" for k in ("interpolate", "average", "traverse")]
+    assert all(p.stat().st_size > 0 for p in written)
+    _fails(capsys, ["gan", "interpolate", str(run), "--label", "3", "--rows", "2"], "exists")  # never overwrites
+    _fails(capsys, ["gan", "interpolate", str(run), "--label", "12"], "--label")
+    _fails(capsys, ["gan", "interpolate", str(run)], "--label")
+
+
+def test_packed_dcgan_train_and_interpolate(tmp_path, capsys):
+    argv = ["gan", "train", "--data", "digits", "--model", "dcgan", "--model-opt", "d_preset=quarter", "--pack", "2",
+            "--steps", "2", "--batch", "8", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    run = _run_folder(capsys)
+    assert main(["gan", "interpolate", str(run), "--rows", "2", "--steps", "3"]) == 0
+    _fails(capsys, ["gan", "interpolate", str(run), "--label", "1"], "conditional")
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["gan", "train", "--data", "digits", "--model", "cdcgan"], "labels=true"),
+        (["gan", "train", "--data", "digits", "--data-opt", "labels=true", "--model", "dcgan"], "cdcgan"),
+        (["gan", "train", "--data", "digits", "--model", "dcgan", "--model-opt", "wings=2"], "unknown model option"),
+        (["gan", "train", "--data", "digits", "--model", "dcgan", "--model-opt", "d_preset=huge"], "d_preset"),
+        (["gan", "train", "--data", "folder", "--model", "dcgan"], "root=DIR"),
+        (["gan", "train", "--data", "folder", "--data-opt", "root=/no/such/dir", "--model", "dcgan"], "does not exist"),
+        (["gan", "train", "--data", "ring", "--model", "dcgan"], "image data"),
+        (["gan", "interpolate", "/no/such/run"], "not a GAN run folder"),
+        (["bench", "stacked-mnist", "--steps", "0"], "--steps"),
+        (["bench", "stacked-mnist", "--resume", "/no/such/bench"], "does not exist"),
+    ],
+)
+def test_cli_errors_are_one_line(tmp_path, capsys, argv, match):
+    _fails(capsys, argv + (["--out", str(tmp_path)] if argv[1] == "train" else []), match)
