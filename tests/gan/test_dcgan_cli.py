@@ -27,6 +27,10 @@ def test_conditional_train_sample_interpolate(tmp_path, capsys):
     assert [p.name for p in written] == [f"latent-seed0-label3-{k}.png" for k in ("interpolate", "average", "traverse")]
     assert all(p.stat().st_size > 0 for p in written)
     _fails(capsys, ["gan", "interpolate", str(run), "--label", "3", "--rows", "2"], "exists")  # never overwrites
+    png = tmp_path / "sevens.png"
+    assert main(["gan", "sample", str(run), "--label", "7", "--n", "20", "--png", str(png)]) == 0
+    assert png.is_file()
+    _fails(capsys, ["gan", "sample", str(run), "--label", "10", "--png", str(tmp_path / "x.png")], "labels")
     _fails(capsys, ["gan", "interpolate", str(run), "--label", "12"], "--label")
     _fails(capsys, ["gan", "interpolate", str(run)], "--label")
 
@@ -38,6 +42,7 @@ def test_packed_dcgan_train_and_interpolate(tmp_path, capsys):
     run = _run_folder(capsys)
     assert main(["gan", "interpolate", str(run), "--rows", "2", "--steps", "3"]) == 0
     _fails(capsys, ["gan", "interpolate", str(run), "--label", "1"], "conditional")
+    _fails(capsys, ["gan", "sample", str(run), "--label", "1"], "conditional")
 
 
 @pytest.mark.parametrize(

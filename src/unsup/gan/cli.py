@@ -129,7 +129,9 @@ def _sample(args: argparse.Namespace) -> int:
         raise ValueError(f"--n must be >= 1; got {args.n}")
     data, game, _ = load_run(args.run)
     torch.manual_seed(args.seed)
-    x = game.sample(args.n)
+    if args.label is not None and not hasattr(game, "num_classes"):
+        raise ValueError("--label only applies to conditional models (cdcgan)")
+    x = game.sample(args.n) if args.label is None else game.sample(args.n, args.label)
     png = refuse_overwrite(args.png or Path(args.run) / f"sample-seed{args.seed}.png", args.force)
     from unsup.gan.plots import save_samples
 
@@ -185,6 +187,7 @@ def register(cli) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--png", help="picture to write (default RUN/sample-seed<SEED>.png)")
     p.add_argument("--pt", help="also save the samples as a torch tensor file")
+    p.add_argument("--label", type=int, help="class to draw (conditional models such as cdcgan)")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
 
     p = cli.group_command("gan", "eval", _eval, "Score a GAN run: modes, high-quality %, reverse KL.")
