@@ -34,7 +34,7 @@ def make_data(name: str, n: int):
     if name == "moons":
         return (*datasets.make_moons(n, noise=0.05, random_state=0), 2)
     if name == "circles":
-        return (*datasets.make_circles(n, noise=0.05, random_state=0), 2)
+        return (*datasets.make_circles(n, noise=0.05, factor=0.5, random_state=0), 2)
     if name == "blobs10":
         return (*datasets.make_blobs(n, centers=10, random_state=0), 10)
     X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
