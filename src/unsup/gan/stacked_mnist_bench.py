@@ -35,9 +35,11 @@ SPEEDUPS = {  # name: (DCGANConfig overrides, torch threads)
 }
 
 
-def table3_train_config(steps: int, seed: int, out: str | None, batch: int = 128) -> TrainConfig:
+def table3_train_config(
+    steps: int, seed: int, out: str | None, batch: int = 128, lr_d: float = 2e-4, lr_g: float = 1e-4
+) -> TrainConfig:
     """Adam D 2e-4, G 1e-4, betas (0.5, 0.99), batch 128: the Unrolled-GAN / PacGAN Table 3 optimiser."""
-    return TrainConfig(steps=steps, batch=batch, lr_d=2e-4, lr_g=1e-4, betas=(0.5, 0.99), seed=seed, out=out,
+    return TrainConfig(steps=steps, batch=batch, lr_d=lr_d, lr_g=lr_g, betas=(0.5, 0.99), seed=seed, out=out,
                        ckpt_every=500, sample_every=steps, log_every=100, progress=False)  # fmt: skip
 
 
@@ -71,7 +73,14 @@ def throughput(iters: int = 10, rounds: int = 3, batch: int = 128) -> list[dict]
 
 
 def trial(
-    pack: int, seed: int, steps: int, out: Path, preset: str = "quarter", batch: int = 128, fast: bool = True
+    pack: int,
+    seed: int,
+    steps: int,
+    out: Path,
+    preset: str = "quarter",
+    batch: int = 128,
+    lr: tuple[float, float] = (2e-4, 1e-4),
+    fast: bool = True,
 ) -> dict:
     """Train one (Pac)DCGAN on Stacked MNIST with the shared trainer and score 26,000 samples."""
     from unsup.metrics.frechet import classifier_features, frechet_distance
@@ -82,7 +91,7 @@ def trial(
     torch.manual_seed(seed)
     game = build_dcgan(DCGANConfig(pack=pack, d_preset=preset, channels_last=fast, bf16=fast))
     t0 = time.perf_counter()
-    trainer = Trainer(game, data, table3_train_config(steps, seed, str(out), batch))
+    trainer = Trainer(game, data, table3_train_config(steps, seed, str(out), batch, *lr))
     trainer.fit(resume=(out / "checkpoint.pt").exists())
     seconds = time.perf_counter() - t0
     torch.manual_seed(10_000 + seed)
@@ -90,7 +99,8 @@ def trial(
     clf = load_classifier()
     scores = stacked_mnist_scores(fake, clf)
     fd = frechet_distance(classifier_features(data.sample(5000), clf), classifier_features(fake[:5000], clf))
-    result = {"pack": pack, "seed": seed, "steps": steps, "batch": batch, "d_preset": preset,
+    result = {"pack": pack, "seed": seed, "steps": steps, "batch": batch, "lr_d": lr[0], "lr_g": lr[1],
+              "d_preset": preset,
               "train_seconds": round(seconds, 1), "modes": scores["modes"], "kl": round(scores["kl"], 3),
               "frechet": round(fd, 2)}  # fmt: skip
     write_json(out / "result.json", result)
@@ -135,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             res = (
                 json.loads(done.read_text())
                 if done.exists()
-                else trial(pack, seed, args.steps, out, args.d_preset, args.batch)
+                else trial(pack, seed, args.steps, out, args.d_preset, args.batch, (args.lr_d, args.lr_g))
             )
             print(json.dumps(res), flush=True)
             results.append(res)
@@ -156,6 +166,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (--throughput)")
     p.add_argument("--steps", type=int, default=2000, help="iterations per trial (paper: 500,000)")
     p.add_argument("--batch", type=int, default=128, help="packs per minibatch (paper: 128)")
+    p.add_argument("--lr-d", type=float, default=2e-4, help="D's Adam step size (paper: 2e-4)")
+    p.add_argument("--lr-g", type=float, default=1e-4, help="G's Adam step size (paper: 1e-4)")
     p.add_argument("--trials", type=int, default=3)
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--packs", type=int, nargs="+", default=[1, 2], help="pack sizes to compare (1 = DCGAN)")
