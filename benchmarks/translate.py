@@ -177,9 +177,9 @@ PARTS = {"digits": part_digits, "sr": part_sr, "speed": part_speed, "memory": pa
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--part", choices=[*PARTS, "all"], default="all")
-    p.add_argument("--epochs", type=int, default=6, help="digits: epochs at full LR")
-    p.add_argument("--decay-epochs", type=int, default=6, help="digits: epochs of LR decay")
-    p.add_argument("--sr-epochs", type=int, default=4, help="sr: epochs at full LR (and as many decaying)")
+    p.add_argument("--epochs", type=int, default=3, help="digits: epochs at full LR")
+    p.add_argument("--decay-epochs", type=int, default=3, help="digits: epochs of LR decay")
+    p.add_argument("--sr-epochs", type=int, default=2, help="sr: epochs at full LR (and as many decaying)")
     p.add_argument("--patches", type=int, default=2000, help="sr: training patches")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--memory-steps", type=int, default=2)

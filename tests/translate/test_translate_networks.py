@@ -47,12 +47,15 @@ def test_instance_norm_nets_agree_in_train_and_eval_mode():
     assert torch.allclose(net(x), y_train)
 
 
-def test_residual_generator_adds_a_correction():
+def test_residual_generator_starts_as_the_identity_and_learns_a_correction():
     net = build_generator("residual-resnet", 1, 1, ngf=8, n_blocks=1, n_down=0)
-    x = torch.randn(1, 1, 16, 16)
-    torch.nn.init.zeros_(net.net.net[-2].weight)
-    torch.nn.init.zeros_(net.net.net[-2].bias)
+    assert not any(isinstance(m, torch.nn.InstanceNorm2d) for m in net.modules())
+    x = torch.randn(2, 1, 16, 16)
     assert torch.equal(net(x), x)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    (net(x) - x.flip(-1)).abs().mean().backward()
+    opt.step()
+    assert not torch.equal(net(x), x)
 
 
 def test_bad_generator_kind_names_the_parameter():

@@ -10,8 +10,8 @@ import torch
 from torch import Tensor, nn
 
 
-def _norm(ch: int) -> nn.Module:
-    return nn.InstanceNorm2d(ch, affine=False, track_running_stats=False)
+def _norm(ch: int, norm: bool = True) -> nn.Module:
+    return nn.InstanceNorm2d(ch, affine=False, track_running_stats=False) if norm else nn.Identity()
 
 
 def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
@@ -27,11 +27,11 @@ def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
 class ResnetBlock(nn.Module):
     """``x + conv-norm-relu-conv-norm(x)`` with reflection padding; shape preserved."""
 
-    def __init__(self, ch: int) -> None:
+    def __init__(self, ch: int, norm: bool = True) -> None:
         super().__init__()
         self.block = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), _norm(ch), nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), _norm(ch),
+            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), _norm(ch, norm), nn.ReLU(True),
+            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), _norm(ch, norm),
         )  # fmt: skip
 
     def forward(self, x: Tensor) -> Tensor:
@@ -42,21 +42,24 @@ class ResnetGenerator(nn.Module):
     """c7s1-ngf, ``n_down`` stride-2 convs, ``n_blocks`` residual blocks, ``n_down`` stride-½ convs, c7s1-out, tanh.
 
     ``H`` and ``W`` must be divisible by ``2**n_down``. The reference uses ``ngf=64, n_blocks=9`` at 256 px.
+    ``norm=False`` drops instance norm, which would discard the contrast a super-resolution net must restore (EDSR).
     """
 
-    def __init__(self, in_ch: int = 3, out_ch: int = 3, ngf: int = 64, n_blocks: int = 9, n_down: int = 2) -> None:
+    def __init__(
+        self, in_ch: int = 3, out_ch: int = 3, ngf: int = 64, n_blocks: int = 9, n_down: int = 2, norm: bool = True
+    ) -> None:
         super().__init__()
         if n_blocks < 0 or n_down < 0:
             raise ValueError(f"n_blocks and n_down must be >= 0; got {n_blocks}, {n_down}")
-        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(in_ch, ngf, 7), _norm(ngf), nn.ReLU(True)]
+        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(in_ch, ngf, 7), _norm(ngf, norm), nn.ReLU(True)]
         ch = ngf
         for _ in range(n_down):
-            layers += [nn.Conv2d(ch, 2 * ch, 3, stride=2, padding=1), _norm(2 * ch), nn.ReLU(True)]
+            layers += [nn.Conv2d(ch, 2 * ch, 3, stride=2, padding=1), _norm(2 * ch, norm), nn.ReLU(True)]
             ch *= 2
-        layers += [ResnetBlock(ch) for _ in range(n_blocks)]
+        layers += [ResnetBlock(ch, norm) for _ in range(n_blocks)]
         for _ in range(n_down):
             up = nn.ConvTranspose2d(ch, ch // 2, 3, stride=2, padding=1, output_padding=1)
-            layers += [up, _norm(ch // 2), nn.ReLU(True)]
+            layers += [up, _norm(ch // 2, norm), nn.ReLU(True)]
             ch //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ch, out_ch, 7), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -112,10 +115,16 @@ class UnetGenerator(nn.Module):
 
 
 class Residual(nn.Module):
-    """``x + net(x)``: the network learns only the correction, e.g. the detail bicubic up-sampling missed (VDSR)."""
+    """``x + net(x)``: the network learns only the correction, e.g. the detail bicubic up-sampling missed (VDSR).
+
+    The last convolution of ``net`` starts at zero, so training starts from the input itself (bicubic, for SR).
+    """
 
     def __init__(self, net: nn.Module) -> None:
         super().__init__()
+        last = [m for m in net.modules() if isinstance(m, nn.Conv2d)][-1]
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
         self.net = net
         self.multiple = getattr(net, "multiple", 1)
 
@@ -127,7 +136,8 @@ def build_generator(
     kind: str, in_ch: int, out_ch: int, ngf: int, n_blocks: int = 9, n_down: int = 2, dropout: float = 0.0
 ) -> nn.Module:
     """``kind`` 'resnet' (:class:`ResnetGenerator`; ``dropout`` unused), 'unet' (:class:`UnetGenerator`), or
-    'residual-resnet' (``x + ResnetGenerator(x)``, for super-resolution from a bicubic up-sampled input)."""
+    'residual-resnet' (``x + ResnetGenerator(x)`` without norm, for super-resolution from a bicubic up-sampled
+    input)."""
     if kind == "resnet":
         return ResnetGenerator(in_ch, out_ch, ngf, n_blocks, n_down)
     if kind == "unet":
@@ -135,5 +145,5 @@ def build_generator(
     if kind == "residual-resnet":
         if in_ch != out_ch:
             raise ValueError(f"a residual generator needs in_ch == out_ch; got {in_ch} and {out_ch}")
-        return Residual(ResnetGenerator(in_ch, out_ch, ngf, n_blocks, n_down))
+        return Residual(ResnetGenerator(in_ch, out_ch, ngf, n_blocks, n_down, norm=False))
     raise ValueError(f"generator must be 'resnet', 'unet' or 'residual-resnet'; got {kind!r}")

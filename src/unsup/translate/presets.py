@@ -44,7 +44,7 @@ PRESETS: dict[str, tuple[type, dict, dict]] = {
     "digits": (
         CycleGANConfig,
         {"ch_a": 1, "ch_b": 1, "ngf": 16, "n_blocks": 3, "ndf": 16, "n_layers": 2},
-        {"n_epochs": 6, "n_epochs_decay": 6, "batch_size": 8, "load": 28, "crop": 28, "flip": False},
+        {"n_epochs": 3, "n_epochs_decay": 3, "batch_size": 8, "load": 28, "crop": 28, "flip": False},
     ),
     # x2/x4 super-resolution from the bicubic up-sampled image: a residual full-resolution ResNet, L1 loss
     "sr": (
@@ -62,7 +62,7 @@ PRESETS: dict[str, tuple[type, dict, dict]] = {
             "lr": 1e-3,
             "beta1": 0.9,
         },
-        {"n_epochs": 10, "n_epochs_decay": 10, "batch_size": 16, "load": 32, "crop": 32},
+        {"n_epochs": 2, "n_epochs_decay": 2, "batch_size": 16, "load": 32, "crop": 32},
     ),  # fmt: skip
 }
 PRESETS["sr-pix2pix"] = (PairedConfig, {**PRESETS["sr"][1], "gan_loss": "ns", "lambda_recon": 100.0}, PRESETS["sr"][2])
