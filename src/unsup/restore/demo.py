@@ -24,7 +24,7 @@ def step(out: Path, seed: int) -> dict:
     truth = truth.astype(np.float32)
     noisy = np.clip(truth + np.random.default_rng(seed).normal(0, 25 / 255, truth.shape), 0, 1).astype(np.float32)
     # a 64x64 image needs fewer steps than the preset's budget: shorter patience and cap keep the step short
-    config = replace(PRESETS["cpu-denoise"], max_iters=1200, patience=100)
+    config = replace(PRESETS["cpu-denoise"], max_iters=700, patience=50)
     res = fit_dip(Problem(to_tensor(noisy)), config, truth=truth, seed=seed, progress=False)
     save_image(out / "noisy.png", noisy)
     save_image(out / "dip.png", res.image)
