@@ -62,3 +62,16 @@ def test_packed_dcgan_train_and_interpolate(tmp_path, capsys):
 )
 def test_cli_errors_are_one_line(tmp_path, capsys, argv, match):
     _fails(capsys, argv + (["--out", str(tmp_path)] if argv[1] == "train" else []), match)
+
+
+def test_stacked_mnist_eval_json(tmp_path, capsys):
+    import json
+
+    argv = ["gan", "train", "--data", "stacked-mnist", "--data-opt", "n=2000", "--model", "dcgan", "--model-opt",
+            "g_width=4", "--steps", "1", "--batch", "8", "--sample-every", "1000", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    run = _run_folder(capsys)
+    assert main(["gan", "eval", str(run), "--n", "300", "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["n"] == 300 and 1 <= scores["modes"] <= 300 and 0 <= scores["kl"] <= 6.91
+    assert scores["frechet"] > 0 and "kid" in scores
