@@ -80,3 +80,22 @@ def test_digits_label_judge_held_out_accuracy():
     perm = np.random.default_rng(0).permutation(len(d.target))
     judge = digits_judge(tuple(perm[:1400].tolist()))
     assert (judge.predict(d.data[perm[1400:]]) == d.target[perm[1400:]]).mean() > 0.97
+
+
+def test_user_torchscript_feature_extractor(tmp_path):
+    from unsup.metrics.frechet import load_feature_extractor
+
+    class Pool(torch.nn.Module):  # stands in for a traced Inception: [N, 3, 299, 299] in [0, 1] -> [N, 3]
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.mean((2, 3))
+
+    path = tmp_path / "pool.pt"
+    torch.jit.script(Pool()).save(str(path))
+    extract = load_feature_extractor(path)
+    grey = torch.zeros(4, 1, 8, 8)  # mid-grey in [-1, 1] -> 0.5 in [0, 1], repeated to 3 channels
+    np.testing.assert_allclose(extract(grey), np.full((4, 3), 0.5), atol=1e-6)
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="TorchScript"):
+        load_feature_extractor(tmp_path / "junk.pt")
+    with pytest.raises(FileNotFoundError):
+        load_feature_extractor(tmp_path / "missing.pt")

@@ -10,6 +10,7 @@ Inception checkpoint for the standard FID.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def classifier_features(images: torch.Tensor, classifier: torch.nn.Module, batch
 
 
 def load_feature_extractor(path: str | os.PathLike) -> Callable[[torch.Tensor], np.ndarray]:
-    """A user's TorchScript Inception checkpoint as ``[N, C, H, W]`` in [-1, 1] -> ``[N, d]`` features.
+    """A user's TorchScript (``.pt``) or ``torch.export`` (``.pt2``) Inception as ``[N, C, H, W]`` in [-1, 1] ->
+    ``[N, d]`` features.
 
     The module must map ``[N, 3, 299, 299]`` images in [0, 1] to pool features (e.g. a traced pytorch-fid
     InceptionV3); grey images are repeated to 3 channels and every image is resized to 299x299.
@@ -74,9 +76,14 @@ def load_feature_extractor(path: str | os.PathLike) -> Callable[[torch.Tensor], 
     if not path.is_file():
         raise FileNotFoundError(f"Inception checkpoint {path} does not exist")
     try:
-        net = torch.jit.load(str(path), map_location="cpu").eval()
-    except RuntimeError as exc:
-        raise ValueError(f"{path} is not a TorchScript module: {exc}") from exc
+        if path.suffix == ".pt2":
+            net = torch.export.load(str(path)).module()
+        else:
+            with warnings.catch_warnings():  # TorchScript is deprecated in favour of torch.export, still common
+                warnings.simplefilter("ignore", DeprecationWarning)
+                net = torch.jit.load(str(path), map_location="cpu").eval()
+    except (RuntimeError, ValueError) as exc:
+        raise ValueError(f"{path} is not a TorchScript (.pt) or torch.export (.pt2) module: {exc}") from exc
 
     @torch.no_grad()
     def extract(images: torch.Tensor, batch_size: int = 50) -> np.ndarray:
