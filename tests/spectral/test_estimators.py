@@ -61,7 +61,8 @@ def test_assign_methods_on_blobs(assign):
 def test_iterative_solver_path_is_correct_on_moons(monkeypatch):
     import unsup.spectral.eigen as eigen
 
-    monkeypatch.setattr(eigen, "DENSE_MAX", 500)  # the auto path goes iterative above this many vertices
+    monkeypatch.setattr(eigen, "DENSE_MAX", 100)
+    monkeypatch.setattr(eigen, "ARPACK_MAX", 500)  # the auto path goes to AMG above this many vertices
     X, y = make_moons(2500, noise=0.08, random_state=0)  # a connected graph
     model = SpectralClustering(2, random_state=0).fit(X)
     assert model.n_components_graph_ == 1 and model.eigen_solver_ == "amg"

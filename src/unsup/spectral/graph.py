@@ -34,7 +34,8 @@ def knn_search(X: np.ndarray, n_neighbors: int, Y: np.ndarray | None = None) -> 
     else:
         from sklearn.neighbors import NearestNeighbors
 
-        dist, ind = NearestNeighbors(n_neighbors=k, n_jobs=os.cpu_count()).fit(X).kneighbors(Q)
+        n_jobs = os.cpu_count() if n * len(Q) > 10**9 else None  # threads only pay off on large searches
+        dist, ind = NearestNeighbors(n_neighbors=k, n_jobs=n_jobs).fit(X).kneighbors(Q)
     if not self_query:
         return dist, ind
     is_self = ind == np.arange(n)[:, None]
