@@ -6,7 +6,8 @@ import numpy as np
 import scipy.linalg
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
+
+from unsup._threads import limit_threads
 
 METHODS = ("kmeans", "discretize", "cluster_qr")
 
@@ -33,7 +34,7 @@ def assign_labels(embedding: np.ndarray, n_clusters: int, method: str, random_st
         # Below ~10^6 rows, k-means' parallel regions are too short to pay for waking a second thread, and on a
         # busy 2-core machine they made it 10-30x slower (digits: 0.19 s on one thread vs 2.3-5.8 s on two).
         limits = 1 if len(embedding) < 1_000_000 else None
-        with threadpool_limits(limits=limits):
+        with limit_threads(limits):
             km = KMeans(n_clusters, n_init=n_init, random_state=random_state).fit(embedding)
         return km.labels_
     if method == "discretize":

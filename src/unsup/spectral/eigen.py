@@ -28,8 +28,8 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 
+from unsup._threads import limit_threads
 from unsup.spectral.laplacian import degree, laplacian
 
 SOLVERS = ("auto", "dense", "amg", "lobpcg", "arpack")
@@ -74,7 +74,7 @@ def smallest_eigenpairs(
     norm = "unnormalized" if kind == "unnormalized" else "sym"
     # One BLAS thread: the work here is sparse or tall-skinny, and multi-threaded BLAS pools spin-wait, which
     # made this step up to 10x slower on a shared 2-core machine.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_threads(1, "blas"):
         return _solve(W, n_eigenpairs, norm, solver, tol, random_state)
 
 
