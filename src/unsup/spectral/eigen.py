@@ -11,8 +11,8 @@ directly, and solve each component for its non-trivial eigenpairs:
 * ``"lobpcg"``: the same without the preconditioner;
 * ``"arpack"``: ARPACK in shift-invert mode (scikit-learn's reliable path; exact but slow and memory-hungry);
 * ``"auto"``: dense up to ``DENSE_MAX`` vertices per component, arpack up to ``ARPACK_MAX``, else amg (measured
-  on 8x8 digits, n = 1,797: arpack 0.5 s, amg 1.2 s, dense 3.4 s; beyond ~10^4 vertices the sparse LU of
-  shift-invert grows in time and memory while AMG stays linear).
+  on 8x8 digits, n = 1,797: arpack 0.5 s, amg 1.2 s, dense 3.4 s; 10 blobs, n = 30k, 10 pairs: both 3.9 s;
+  beyond that the sparse LU of shift-invert grows in time and memory while AMG stays linear).
 
 Eigenvectors are those of ``L`` (unnormalized) or ``L_sym`` (for both ``"sym"`` and ``"rw"``: callers turn them
 into random-walk eigenvectors by ``D^{-1/2} v``).
@@ -34,7 +34,7 @@ from unsup.spectral.laplacian import degree, laplacian
 
 SOLVERS = ("auto", "dense", "amg", "lobpcg", "arpack")
 DENSE_MAX = 300
-ARPACK_MAX = 5000
+ARPACK_MAX = 20000
 
 
 @dataclass
