@@ -43,6 +43,17 @@ def test_denoise_writes_image_pictures_and_record(tmp_path, image, capsys):
     assert main(["restore", "denoise", image, "--out", str(out), "--iters", "2", "--force"]) == 0
 
 
+def test_interrupted_run_needs_resume_or_force(tmp_path, image, capsys):
+    out = tmp_path / "r.png"
+    (tmp_path / "r.ckpt.pt").write_bytes(b"")  # what an interrupted run leaves behind
+    assert "--resume" in one_line_error(capsys, ["restore", "denoise", image, "--out", str(out), "--iters", "2"])
+    assert main(["restore", "denoise", image, "--out", str(out), "--iters", "2", "--force"]) == 0
+    assert out.is_file() and not (tmp_path / "r.ckpt.pt").exists()  # removed once the run completed
+    other = str(tmp_path / "s.png")
+    capsys.readouterr()
+    assert "nothing to resume" in one_line_error(capsys, ["restore", "denoise", image, "--out", other, "--resume"])
+
+
 def test_inpaint_with_generated_and_file_masks(tmp_path, image, capsys):
     out = tmp_path / "inp.png"
     assert main(["restore", "inpaint", image, "--out", str(out), "--mask", "random:0.5", "--iters", "3"]) == 0

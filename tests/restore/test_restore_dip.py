@@ -131,3 +131,16 @@ def test_every_preset_builds_a_working_net():
             assert net(z).shape == (1, 3, 64, 64), name
     for task in ("denoise", "inpaint", "sr"):
         assert default_preset(task) in PRESETS
+
+
+def test_checkpointed_run_resumes_exactly(tmp_path):
+    truth = smooth_image(16)
+    noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.1, truth.shape), 0, 1).astype(np.float32)
+    problem, cfg = Problem(to_tensor(noisy)), DIPConfig(TINY, ema=0.9)
+    whole = fit_dip(problem, cfg, iters=12, truth=truth, progress=False)
+    ckpt = tmp_path / "run.ckpt.pt"
+    fit_dip(problem, cfg, iters=6, truth=truth, progress=False, checkpoint=ckpt, checkpoint_every=3)
+    assert ckpt.is_file()
+    resumed = fit_dip(problem, cfg, iters=12, truth=truth, progress=False, checkpoint=ckpt, checkpoint_every=3)
+    np.testing.assert_array_equal(resumed.image, whole.image)
+    assert resumed.history["psnr"] == whole.history["psnr"] and resumed.iters == 12

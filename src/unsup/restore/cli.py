@@ -1,8 +1,9 @@
 """``unsup restore denoise|inpaint|sr|invert``: restore one image file; pictures and a JSON record go beside it.
 
-``OUT.png`` gets companions ``OUT.strip.png`` (snapshots), ``OUT.curves.png`` (loss / PSNR / ES-WMV variance) and
+``OUT.png`` gets companions ``OUT.strip.png`` (snapshots), ``OUT.curves.png`` (loss / PSNR / stop signal) and
 ``OUT.json`` (settings, iterations, stop point, PSNR/SSIM when ``--truth`` is known); none is overwritten without
-``--force``. ``--sigma`` (denoise) and generated masks (inpaint) corrupt INPUT themselves and score against it.
+``--force``. DIP runs save their state in ``OUT.ckpt.pt`` every 100 steps; ``--resume`` continues an interrupted
+one. ``--sigma`` (denoise) and generated masks (inpaint) corrupt INPUT themselves and score against it.
 """
 
 from __future__ import annotations
@@ -117,9 +118,10 @@ def _dip(args: argparse.Namespace) -> int:
     paths = _outputs(args.out, args.force, _extras(args))
     if args.threads:
         torch.set_num_threads(args.threads)
+    ckpt = _checkpoint(paths["image"], args.resume, args.force)
     problem, truth = _problem(args, img, paths)
     _check_truth(truth, problem.out_size)
-    res = fit_dip(problem, PRESETS[preset], iters=iters, truth=truth, seed=args.seed)
+    res = fit_dip(problem, PRESETS[preset], iters=iters, truth=truth, seed=args.seed, checkpoint=ckpt)
     save_image(paths["image"], res.image)
     snapshot_strip(paths["strip"], res.snapshots, first=to_numpy(problem.y))
     curves(paths["curves"], res.history, res.stop_iter)
@@ -135,8 +137,21 @@ def _dip(args: argparse.Namespace) -> int:
     if truth is not None:
         record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth), best_psnr=res.best_psnr)
     write_json(paths["json"], {**record, "history": res.history})
+    ckpt.unlink(missing_ok=True)
     print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
     return 0
+
+
+def _checkpoint(out: Path, resume: bool, force: bool) -> Path:
+    """``OUT.ckpt.pt``: the run state saved every 100 steps, removed when the run completes."""
+    ckpt = out.with_suffix(".ckpt.pt")
+    if resume and not ckpt.exists():
+        raise FileNotFoundError(f"nothing to resume: {ckpt} does not exist")
+    if ckpt.exists() and not resume:
+        if not force:
+            raise FileExistsError(f"{ckpt} holds an unfinished run; pass --resume to continue it or --force to restart")
+        ckpt.unlink()
+    return ckpt
 
 
 def _generator(run: str):
@@ -212,6 +227,7 @@ def register(cli) -> None:
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
         p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+        p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in OUT.ckpt.pt")
         if task == "denoise":
             p.add_argument("--sigma", type=float, help="first add Gaussian noise of this std (0-255 scale)")
         if task == "inpaint":

@@ -9,6 +9,7 @@ need not be known in advance.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field, replace
 
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from unsup._run import atomic_torch_save
 from unsup.restore.images import ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem
 from unsup.restore.skip import Skip, SkipConfig
@@ -172,6 +174,24 @@ class _Watch:
         return self.rule.update(t, float(((self.down(ema) - self.y).square() * self.held).sum()) / self.count)
 
 
+def _save(path, t: int, net, opt, watch: _Watch, backtrack: _Backtrack, rec: _Recorder, ema, kept) -> None:
+    state = {"t": t, "net": net.state_dict(), "opt": opt.state_dict(), "rule": watch.rule, "ema": ema, "kept": kept,
+             "backtrack": (backtrack.loss, backtrack.state, backtrack.count), "hist": rec.hist,
+             "snapshots": rec.snapshots, "rng": torch.get_rng_state()}  # fmt: skip
+    atomic_torch_save(state, path)
+
+
+def _load(path, net, opt, watch: _Watch, backtrack: _Backtrack, rec: _Recorder, device: str):
+    """Restore a run saved by :func:`_save`; returns (next iteration, ema, kept)."""
+    state = torch.load(path, map_location=device, weights_only=False)
+    net.load_state_dict(state["net"])
+    opt.load_state_dict(state["opt"])
+    watch.rule, rec.hist, rec.snapshots = state["rule"], state["hist"], state["snapshots"]
+    backtrack.loss, backtrack.state, backtrack.count = state["backtrack"]
+    torch.set_rng_state(state["rng"])  # the input jitter continues exactly where it stopped
+    return state["t"] + 1, state["ema"], state["kept"]
+
+
 def fit_dip(
     problem: Problem,
     config: DIPConfig,
@@ -181,12 +201,16 @@ def fit_dip(
     seed: int = 0,
     progress: bool = True,
     ssim_every: int = 50,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 100,
 ) -> DIPResult:
     """Restore ``problem`` with Deep Image Prior.
 
     ``iters=None`` stops automatically (``config.stop`` rule, at most ``config.max_iters`` steps) and returns the
     EMA output kept at the chosen iteration; an integer runs exactly that many steps and returns the last EMA
     output. ``truth`` (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
+    With ``checkpoint`` the whole run state is saved there (atomically) every ``checkpoint_every`` steps, and a run
+    started with an existing ``checkpoint`` (same problem, config and seed) resumes from it exactly.
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     problem, (h, w), m = problem.to(device), problem.out_size, 2**config.net.scales
@@ -200,9 +224,13 @@ def fit_dip(
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
     watch, backtrack = _Watch(config, problem, seed), _Backtrack(net, opt, config.backtrack_db)
     total = config.max_iters if iters is None else iters
-    bar = tqdm(range(total), desc=f"DIP {problem.task}", disable=not progress, leave=False)
-    rec, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, bar), None, None, time.perf_counter()
-    for t in bar:
+    bar = tqdm(total=total, desc=f"DIP {problem.task}", disable=not progress, leave=False)
+    rec, start, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, bar), 0, None, None, time.perf_counter()
+    if checkpoint is not None and os.path.exists(checkpoint):
+        start, ema, kept = _load(checkpoint, net, opt, watch, backtrack, rec, device)
+        bar.update(start)
+    t = start - 1
+    for t in range(start, total):
         out = net(z + config.reg_noise * torch.randn_like(z) if config.reg_noise else z)[..., :h, :w]
         loss = watch.fit_problem.loss(out).mean()
         opt.zero_grad(set_to_none=True)
@@ -218,6 +246,9 @@ def fit_dip(
             if t % config.backtrack_every == 0:
                 backtrack.check(loss_v)
             rec.record(t, loss_v, out, ema, last=stop or t == total - 1)
+        bar.update()
+        if checkpoint is not None and (t + 1) % checkpoint_every == 0:
+            _save(checkpoint, t, net, opt, watch, backtrack, rec, ema, kept)
         if stop:
             break
     bar.close()
