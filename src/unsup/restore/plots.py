@@ -46,7 +46,7 @@ def curves(path: str | os.PathLike, history: dict[str, list[tuple[int, float]]],
     import matplotlib.pyplot as plt
 
     panels = [k for k in ("loss", "psnr", "var", "holdout") if history.get(k)]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.8 * len(panels), 3.2), squeeze=False)
     labels = {
         "loss": "data loss (MSE)",
         "psnr": "PSNR to truth (dB)",
@@ -59,7 +59,9 @@ def curves(path: str | os.PathLike, history: dict[str, list[tuple[int, float]]],
         if key == "psnr" and history.get("psnr_raw"):
             ax.plot(*zip(*history["psnr_raw"], strict=True), lw=0.6, alpha=0.6, label="raw output")
             ax.legend(fontsize=8)
-        if key != "psnr":
+        if key == "holdout":  # its minimum is shallow: zoom on it
+            ax.set_ylim(min(v) * 0.99, min(v) * 1.15)
+        elif key != "psnr":
             ax.set_yscale("log")
         if stop_iter is not None:
             ax.axvline(stop_iter, color="k", ls="--", lw=0.8)
