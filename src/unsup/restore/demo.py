@@ -1,4 +1,4 @@
-"""``unsup demo`` step: Deep Image Prior denoising of scikit-image's ``camera`` at 64x64, stopped automatically."""
+"""``unsup demo`` step: Deep Image Prior denoising of scikit-image's ``chelsea`` at 64x64, stopped automatically."""
 
 from __future__ import annotations
 
@@ -10,18 +10,26 @@ import numpy as np
 from unsup.restore.images import psnr, save_image, to_tensor
 
 
-def step(out: Path, seed: int) -> dict:
-    """Noisy camera (sigma 25/255) -> DIP (cpu-denoise net, automatic stop) and NL-means; PNGs into ``out``."""
+def _chelsea(size: int) -> np.ndarray:
+    """The cat picture shipped with scikit-image, centre square resized to (size, size, 3) in [0, 1]."""
     from skimage import data, transform
 
+    img = data.chelsea()
+    h, w = img.shape[:2]
+    c = min(h, w)
+    img = img[(h - c) // 2 : (h - c) // 2 + c, (w - c) // 2 : (w - c) // 2 + c] / 255.0
+    return transform.resize(img, (size, size), anti_aliasing=True).astype(np.float32)
+
+
+def step(out: Path, seed: int) -> dict:
+    """Noisy chelsea (sigma 25/255) -> DIP (cpu-denoise net, automatic stop) and NL-means; PNGs into ``out``."""
     from unsup.restore.baselines import nl_means
     from unsup.restore.dip import fit_dip
     from unsup.restore.plots import curves, snapshot_strip
     from unsup.restore.presets import PRESETS
     from unsup.restore.problem import Problem
 
-    truth = transform.resize(data.camera()[64:448, 64:448] / 255.0, (64, 64), anti_aliasing=True)[..., None]
-    truth = truth.astype(np.float32)
+    truth = _chelsea(64)
     noisy = np.clip(truth + np.random.default_rng(seed).normal(0, 25 / 255, truth.shape), 0, 1).astype(np.float32)
     # a 64x64 image needs fewer steps than the preset's budget: shorter patience and cap keep the step short
     config = replace(PRESETS["cpu-denoise"], max_iters=700, patience=50)
