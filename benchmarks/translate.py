@@ -66,16 +66,17 @@ def part_sr(args: argparse.Namespace, out: Path) -> dict:
     x, y = sr_patches(True, 4, 32, args.patches, seed=0)
     probe = sr_patches(False, 4, 32, 8, seed=1)
     res = {}
-    for name in ("sr", "sr-pix2pix"):
+    for name in args.sr_presets:
         model, info = _train(name, Translation(x, y, True, 32, True), probe, out / name,
                              n_epochs=args.sr_epochs, n_epochs_decay=args.sr_epochs)  # fmt: skip
         res[name] = {**eval_sr(model, 4, n=500), "cpu_min": info["cpu_min"], "wall_min": info["wall_min"]}
     print(f"\nx4 super-resolution, 500 held-out 32x32 patches ({', '.join(('coffee', 'coins', 'moon', 'text'))})")
     print(f"{'method':<24}{'PSNR dB':>9}{'SSIM':>8}{'gain dB':>9}{'CPU min':>9}")
-    base = res["sr"]
+    base = res[args.sr_presets[0]]
     print(f"{'bicubic':<24}{base['psnr_input']:>9.2f}{base['ssim_input']:>8.3f}{0:>9.2f}{'-':>9}")
-    for name, label in (("sr", "regression (L1)"), ("sr-pix2pix", "pix2pix (L1 + cGAN)")):
-        r = res[name]
+    labels = {"sr": "regression (L1)", "sr-pix2pix": "pix2pix (L1 + cGAN)"}
+    for name in args.sr_presets:
+        r, label = res[name], labels[name]
         print(f"{label:<24}{r['psnr']:>9.2f}{r['ssim']:>8.3f}{r['psnr_gain_db']:>9.2f}{r['cpu_min']:>9.1f}")
     return res
 
@@ -180,6 +181,7 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=3, help="digits: epochs at full LR")
     p.add_argument("--decay-epochs", type=int, default=3, help="digits: epochs of LR decay")
     p.add_argument("--sr-epochs", type=int, default=2, help="sr: epochs at full LR (and as many decaying)")
+    p.add_argument("--sr-presets", nargs="+", choices=["sr", "sr-pix2pix"], default=["sr", "sr-pix2pix"])
     p.add_argument("--patches", type=int, default=2000, help="sr: training patches")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--memory-steps", type=int, default=2)
