@@ -44,5 +44,9 @@ def laplacian(W, kind: str = "unnormalized"):
         left = inv_sqrt_degree(d) if kind == "sym" else inv_sqrt_degree(d) ** 2
         right = left if kind == "sym" else np.ones_like(d)
     if sparse:
-        return sp.csr_matrix(sp.diags(diag) - sp.diags(left) @ W @ sp.diags(right))
+        # Scale W's entries in place on a copy (one pass) rather than two sparse matrix products.
+        M = W.copy()
+        rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
+        M.data *= -left[rows] * right[M.indices]
+        return (M + sp.diags(diag)).tocsr()
     return np.diag(diag) - left[:, None] * W * right[None, :]
