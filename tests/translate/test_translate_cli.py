@@ -75,3 +75,21 @@ def test_apply_runs_in_eval_mode():
     with torch.no_grad():
         expected = model.G(torch.nn.functional.pad(x, (0, 24, 0, 24), mode="reflect"))[..., :40, :40]
     assert torch.allclose(y1, expected)
+
+
+def test_super_resolution_run_applies_to_low_resolution_images(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    argv = ["translate", "train", "--data", "sr4", "--patches", "32", "--epochs", "1", "--decay-epochs", "0",
+            "--out", str(runs), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    (run,) = runs.iterdir()
+    small = tmp_path / "small.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (8, 10), dtype=np.uint8)).save(small)
+    assert main(["translate", "apply", str(run), str(small), "--out", str(tmp_path / "out")]) == 0
+    assert Image.open(tmp_path / "out" / "small_AtoB.png").size == (40, 32)  # x4, bicubic then the network
+    _one_line_error(capsys, ["translate", "apply", str(run), str(small), "--out", str(tmp_path), "--direction", "BtoA"],
+                    "AtoB")  # fmt: skip
+    capsys.readouterr()
+    assert main(["translate", "eval", str(run), "--json"]) == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["psnr_input"] > 20 and "psnr_gain_db" in scores
