@@ -1,4 +1,6 @@
-"""The ``unsup`` command line: a thin dispatcher.
+"""unsup: spectral clustering, GANs and PacGAN, InfoGAN-CR, Deep Image Prior and CycleGAN from the command line.
+
+A thin dispatcher.
 
 Each subject registers its own commands in a ``cli`` module exposing ``register(cli: CLI) -> None``; add the
 module's name to ``COMMAND_MODULES`` below. Handlers raise :class:`UsageError` (or ``ValueError`` /
