@@ -84,7 +84,7 @@ def register(cli) -> None:
 
 
 def demo(out: Path, seed: int) -> dict:
-    """Conditional DCGAN on the 8x8 digits (~10 s of CPU): per-class grid, latent pictures, label fidelity."""
+    """Conditional DCGAN on the 8x8 digits (~20 s of CPU): per-class grid, latent pictures, label fidelity."""
     from unsup.data.images import digits
     from unsup.gan.conditional import ConditionalConfig, ConditionalGAN, FixedLabel
     from unsup.gan.trainer import TrainConfig, train

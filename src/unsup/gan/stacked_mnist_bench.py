@@ -92,8 +92,9 @@ def trial(
     game = build_dcgan(DCGANConfig(pack=pack, d_preset=preset, channels_last=fast, bf16=fast))
     t0 = time.perf_counter()
     trainer = Trainer(game, data, table3_train_config(steps, seed, str(out), batch, *lr))
-    trainer.fit(resume=(out / "checkpoint.pt").exists())
-    seconds = time.perf_counter() - t0
+    resumed = (out / "checkpoint.pt").exists()
+    trainer.fit(resume=resumed)
+    seconds = None if resumed else round(time.perf_counter() - t0, 1)  # a resumed run's clock starts late
     torch.manual_seed(10_000 + seed)
     fake = game.sample(26_000)
     clf = load_classifier()
@@ -101,7 +102,7 @@ def trial(
     fd = frechet_distance(classifier_features(data.sample(5000), clf), classifier_features(fake[:5000], clf))
     result = {"pack": pack, "seed": seed, "steps": steps, "batch": batch, "lr_d": lr[0], "lr_g": lr[1],
               "d_preset": preset,
-              "train_seconds": round(seconds, 1), "modes": scores["modes"], "kl": round(scores["kl"], 3),
+              "train_seconds": seconds, "modes": scores["modes"], "kl": round(scores["kl"], 3),
               "frechet": round(fd, 2)}  # fmt: skip
     write_json(out / "result.json", result)
     return result
