@@ -73,8 +73,9 @@ def knn_graph(X: np.ndarray, n_neighbors: int = 10, mode: str = "or") -> sp.csr_
         return _symmetrise(_directed(np.ones(ind.shape), ind), mode)
     # OR of 0/1 edges in one COO -> CSR pass (duplicates summed, then reset to 1): ~25% faster than A.maximum(A.T)
     n, k = ind.shape
-    rows = np.repeat(np.arange(n, dtype=ind.dtype), k)
-    cols = ind.ravel()
+    index = np.int32 if n < 2**31 else np.int64  # halves the COO triplets' memory at n = 10^6
+    rows = np.repeat(np.arange(n, dtype=index), k)
+    cols = ind.ravel().astype(index)
     keep = rows != cols  # duplicates of a point can list it as its own neighbour
     rows, cols = rows[keep], cols[keep]
     both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
