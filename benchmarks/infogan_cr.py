@@ -16,6 +16,7 @@ import argparse
 import json
 import multiprocessing as mp
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +61,8 @@ def train_one(job: dict) -> dict:
     torch.manual_seed(seed)
     opts = dict(p["model"])
     if job["model"] == "infogan":
-        opts["cr_weight"] = 0.0
-        game = build_infogan(data, loss="ns", **{k: v for k, v in opts.items() if not k.startswith(("cr_", "gap"))})
+        opts = {k: v for k, v in opts.items() if not k.startswith(("cr_", "gap"))}
+        game = build_infogan(data, loss="ns", **opts)
     else:
         game = build_infogan_cr(data, loss="ns", **opts)
     votes = job["eval_votes"]
@@ -77,6 +78,9 @@ def train_one(job: dict) -> dict:
                       device=job["device"], progress=False)  # fmt: skip
     t0 = time.perf_counter()
     trainer = Trainer(game, data, cfg, evaluate=evaluate)
+    # the CLI's run-folder format, so `unsup gan traverse|disentangle RUN` work on benchmark runs too
+    spec = dict(data=p["data"], data_opts={}, model=job["model"], model_opts=opts, pack=1, loss="ns", seed=seed)
+    write_json(Path(job["out"]) / "config.json", {"spec": spec, "train": asdict(cfg)})
     trainer.fit()
     seconds = time.perf_counter() - t0
     game.eval()
