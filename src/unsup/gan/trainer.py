@@ -59,7 +59,7 @@ import torch.distributed as dist
 from torch import nn
 from tqdm.auto import tqdm
 
-from unsup._run import atomic_torch_save, atomic_write_bytes
+from unsup._run import atomic_torch_save, atomic_write_bytes, rng_state, set_rng_state
 
 UPDATES = ("alternating", "simultaneous")
 
@@ -107,25 +107,6 @@ def _to(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, (tuple, list)):
         return type(batch)(b.to(device, non_blocking=True) for b in batch)
     return batch.to(device, non_blocking=True)
-
-
-def _rng_state() -> dict:
-    state = {
-        "torch": torch.get_rng_state(),
-        "numpy": np.random.get_state(),  # noqa: NPY002
-        "python": random.getstate(),
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict) -> None:
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])  # noqa: NPY002
-    random.setstate(state["python"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _average_grads(params: list[nn.Parameter], world: int) -> None:
@@ -217,10 +198,10 @@ class Trainer:
     # -- checkpoints ----------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """Everything a resume needs: step, networks, both optimisers, config and every rank's RNG states."""
-        rngs = [_rng_state()]
+        rngs = [rng_state()]
         if self.world > 1:
             rngs = [None] * self.world
-            dist.all_gather_object(rngs, _rng_state())
+            dist.all_gather_object(rngs, rng_state())
         return {
             "step": self.step,
             "game": self.game.state_dict(),
@@ -246,7 +227,7 @@ class Trainer:
             self.opt_aux.load_state_dict(ckpt["opt_aux"])
         self.step = int(ckpt["step"])
         if self.rank < len(ckpt["rng"]):
-            _set_rng_state(ckpt["rng"][self.rank])
+            set_rng_state(ckpt["rng"][self.rank])
 
     # -- logging --------------------------------------------------------------------------------------------
     def _log(self, record: dict) -> None:
