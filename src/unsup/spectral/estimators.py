@@ -72,7 +72,9 @@ class _SpectralBase(BaseEstimator):
         if self.affinity == "mutual_knn":
             return graph.knn_graph(X, k, mode="and")
         if self.affinity == "self_tuning":
-            return graph.self_tuning_graph(X, k)
+            dist, ind = graph.knn_search(X, k)
+            self._scale = graph.local_scale(dist)  # kept for the out-of-sample weights
+            return graph.self_tuning_weights(dist, ind, self._scale)
         if self.affinity == "epsilon":
             if self.eps is None:
                 raise ValueError("affinity='epsilon' needs eps (the neighbourhood radius)")
@@ -119,9 +121,7 @@ class _SpectralBase(BaseEstimator):
             w = (dist <= self.eps).astype(np.float64)
             w[:, 0] = 1.0  # a point with no training point within eps still hangs on its nearest one
         elif self.affinity == "self_tuning":
-            own = dist[:, min(7, k) - 1]
-            train_scale = graph.knn_search(Xf, min(7, k))[0][:, -1]
-            w = np.exp(-(dist**2) / np.maximum(own[:, None] * train_scale[ind], 1e-300))
+            w = np.exp(-(dist**2) / (graph.local_scale(dist)[:, None] * self._scale[ind]))
         else:
             w = np.ones_like(dist)
         indptr = np.arange(0, w.size + 1, k)

@@ -13,6 +13,8 @@ from scipy.spatial import cKDTree
 
 # Above this dimension kd-trees lose to brute force; scikit-learn's NearestNeighbors picks the method there.
 _KDTREE_MAX_DIM = 16
+# Zelnik-Manor & Perona's choice of neighbour for the local scale σ_i.
+LOCAL_K = 7
 
 
 def knn_search(X: np.ndarray, n_neighbors: int, Y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -96,15 +98,25 @@ def gaussian_knn_graph(X: np.ndarray, n_neighbors: int = 10, sigma: float | None
     return _symmetrise(_directed(np.exp(-(dist**2) / sigma**2), ind), "or")
 
 
-def self_tuning_graph(X: np.ndarray, n_neighbors: int = 10, local_k: int = 7) -> sp.csr_matrix:
+def self_tuning_graph(X: np.ndarray, n_neighbors: int = 10, local_k: int = LOCAL_K) -> sp.csr_matrix:
     """Zelnik-Manor & Perona local scaling on the kNN graph: ``w_ij = exp(-d_ij² / (σ_i σ_j))``.
 
     ``σ_i`` is the distance from ``x_i`` to its ``local_k``-th neighbour (capped at ``n_neighbors``).
     Returns CSR (n, n).
     """
     dist, ind = knn_search(X, max(n_neighbors, 1))
+    return self_tuning_weights(dist, ind, local_scale(dist, local_k))
+
+
+def local_scale(dist: np.ndarray, local_k: int = LOCAL_K) -> np.ndarray:
+    """``σ_i``: distance to the ``local_k``-th neighbour from sorted kNN distances (n, k); zeros (duplicates)
+    are replaced by the smallest positive scale. Shape (n,)."""
     scale = dist[:, min(local_k, dist.shape[1]) - 1]
-    scale = np.where(scale > 0, scale, scale[scale > 0].min() if np.any(scale > 0) else 1.0)
+    return np.where(scale > 0, scale, scale[scale > 0].min() if np.any(scale > 0) else 1.0)
+
+
+def self_tuning_weights(dist: np.ndarray, ind: np.ndarray, scale: np.ndarray) -> sp.csr_matrix:
+    """Symmetric CSR (n, n) with ``exp(-d_ij² / (σ_i σ_j))`` on the OR-symmetrised kNN lists ``(dist, ind)``."""
     w = np.exp(-(dist**2) / (scale[:, None] * scale[ind]))
     return _symmetrise(_directed(w, ind), "or")
 
