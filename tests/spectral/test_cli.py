@@ -46,12 +46,16 @@ def test_cluster_happy_path(moons_csv, tmp_path, capsys):
     assert "exists" in capsys.readouterr().err
 
 
-def test_cluster_npy_high_dimensional_plot(tmp_path):
+def test_cluster_npy_high_dimensional_plot(tmp_path, capsys):
     X = np.random.default_rng(0).standard_normal((120, 5))
     X[:60] += 8
     np.save(tmp_path / "x.npy", X)
-    assert main(["cluster", str(tmp_path / "x.npy"), "--k", "2", "--plot", str(tmp_path / "p.png")]) == 0
-    assert (tmp_path / "p.png").exists()
+    argv = ["cluster", str(tmp_path / "x.npy"), "--k", "auto", "--plot", str(tmp_path / "p.png"), "--json"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_features"] == 5 and result["n_clusters"] == 2 and result["cluster_sizes"] == [60, 60]
+    assert result["cut"] == 0  # the two shifted blobs share no kNN edge
+    assert (tmp_path / "p.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize(
