@@ -66,7 +66,9 @@ def cluster_command(args: argparse.Namespace) -> int:
         atomic_write_bytes(args.out, ("label\n" + "\n".join(map(str, labels)) + "\n").encode())
     if args.plot:
         raw = X.shape[1] in (2, 3)
-        pts = X if raw else SpectralEmbedding(2, n_neighbors=args.n_neighbors, random_state=0).fit_transform(X)
+        # High-dimensional data is drawn in a 2-D spectral embedding of the graph the clustering already built.
+        embed = SpectralEmbedding(2, affinity="precomputed", random_state=0)
+        pts = X if raw else embed.fit_transform(model.affinity_matrix_)
         shown = "data" if raw else "spectral embedding"
         plot_clusters(pts, labels, args.plot, f"{model.n_clusters_} clusters ({shown})")
     if args.eigen_plot:
