@@ -21,6 +21,8 @@ from unsup.spectral.assign import METHODS, assign_labels, eigengap
 from unsup.spectral.eigen import SOLVERS, smallest_eigenpairs
 from unsup.spectral.laplacian import KINDS, degree, inv_sqrt_degree
 
+# Below this many samples the graph fits in cache and reordering it buys nothing.
+REORDER_MIN = 20_000
 AFFINITIES = ("knn", "mutual_knn", "rbf", "self_tuning", "epsilon", "precomputed")
 
 
@@ -86,19 +88,34 @@ class _SpectralBase(BaseEstimator):
 
     def _fit_spectrum(self, X, n_eigenpairs: int):
         """Fit the affinity and eigenpairs; returns the raw eigenvectors (n, n_eigenpairs)."""
-        W = self._affinity(X)
-        self.affinity_matrix_ = W
+        order = self._locality_order(X)
+        W = self._affinity(X if order is None else X[order])
         spec = smallest_eigenpairs(
             W, min(n_eigenpairs, X.shape[0]), self.laplacian, self.eigen_solver, self.eigen_tol, self.random_state
         )
+        V, components = spec.eigenvectors, spec.components
+        if order is not None:  # back to the caller's row order
+            inverse = np.empty_like(order)
+            inverse[order] = np.arange(len(order))
+            W, V, components = W[inverse][:, inverse], V[inverse], components[inverse]
+            W.sort_indices()
+            if self.affinity == "self_tuning":
+                self._scale = self._scale[inverse]
+        self.affinity_matrix_ = W
         self.eigenvalues_ = spec.eigenvalues
         self.n_components_graph_ = spec.n_components
-        self.graph_components_ = spec.components
+        self.graph_components_ = components
         self.eigen_solver_ = spec.solver
         self._degree = degree(W)
         if self.affinity != "precomputed":
             self._fit_X = X
-        return self._to_random_walk(spec.eigenvectors)
+        return self._to_random_walk(V)
+
+    def _locality_order(self, X):
+        """Row order for building and solving large graphs from data (see ``graph.spatial_order``), or None."""
+        if self.affinity in ("rbf", "precomputed") or X.shape[0] < REORDER_MIN:
+            return None
+        return graph.spatial_order(X)
 
     def _to_random_walk(self, V):
         """L_sym eigenvectors v → random-walk eigenvectors u = D^{-1/2} v (unnormalized: unchanged)."""

@@ -31,7 +31,7 @@ def knn_search(X: np.ndarray, n_neighbors: int, Y: np.ndarray | None = None) -> 
         raise ValueError(f"n_neighbors={n_neighbors} must be < n_samples={n}")
     Q = X if self_query else np.asarray(Y, dtype=np.float64)
     if X.shape[1] <= _KDTREE_MAX_DIM:
-        dist, ind = cKDTree(X).query(Q, k=k, workers=-1)
+        dist, ind = _kdtree(X).query(Q, k=k, workers=-1)
         dist, ind = dist.reshape(len(Q), k), ind.reshape(len(Q), k)
     else:
         from sklearn.neighbors import NearestNeighbors
@@ -40,9 +40,29 @@ def knn_search(X: np.ndarray, n_neighbors: int, Y: np.ndarray | None = None) -> 
         dist, ind = NearestNeighbors(n_neighbors=k, n_jobs=n_jobs).fit(X).kneighbors(Q)
     if not self_query:
         return dist, ind
+    if np.array_equal(ind[:, 0], np.arange(n)):  # the usual case: no duplicates, each point its own nearest
+        return dist[:, 1:], ind[:, 1:]
     is_self = ind == np.arange(n)[:, None]
     is_self[~is_self.any(axis=1), -1] = True  # self hidden behind duplicates: drop the farthest instead
     return dist[~is_self].reshape(n, n_neighbors), ind[~is_self].reshape(n, n_neighbors)
+
+
+def _kdtree(X: np.ndarray) -> cKDTree:
+    # Median splits (balanced_tree) and shrunk boxes (compact_nodes) double the build time for a query time
+    # that, measured on 10^6 2-D points, is no better.
+    return cKDTree(X, balanced_tree=False, compact_nodes=False)
+
+
+def spatial_order(X: np.ndarray) -> np.ndarray | None:
+    """A permutation (n,) that stores points near in space near in memory (a kd-tree's leaf order), or ``None``
+    where ``X`` (n, d) has too many dimensions for a kd-tree to mean locality.
+
+    A graph built on ``X[order]`` has its edges near the diagonal, so every sparse product and AMG sweep on it
+    is cache-friendly: for 10^6 shuffled circles the kNN graph took 2.6 s instead of 4.3, the AMG set-up 1.2 s
+    instead of 2.9 and LOBPCG 3.2 s instead of 4.1 (``benchmarks/spectral_phases.py``).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    return _kdtree(X).indices if X.shape[1] <= _KDTREE_MAX_DIM else None
 
 
 def _directed(values: np.ndarray, ind: np.ndarray) -> sp.csr_matrix:
