@@ -72,6 +72,29 @@ def test_iterative_solver_path_is_correct_on_moons(monkeypatch):
     assert adjusted_rand_score(y, model.labels_) > 0.9
 
 
+@pytest.mark.parametrize("affinity", ["knn", "self_tuning"])
+def test_locality_order_is_invisible_to_the_caller(monkeypatch, affinity):
+    import unsup.spectral.estimators as est
+
+    X, y = make_moons(1500, noise=0.08, random_state=0)
+    plain = SpectralClustering(2, affinity=affinity, eigen_solver="dense", random_state=0).fit(X)
+    monkeypatch.setattr(est, "REORDER_MIN", 100)  # the kd-tree order path, taken for large data
+    reordered = SpectralClustering(2, affinity=affinity, eigen_solver="dense", random_state=0).fit(X)
+    assert (reordered.affinity_matrix_ != plain.affinity_matrix_).nnz == 0
+    assert reordered.affinity_matrix_.has_sorted_indices
+    np.testing.assert_allclose(reordered.eigenvalues_, plain.eigenvalues_, atol=1e-10)
+    # Same eigenvectors in the caller's row order (up to sign), hence the same clustering.
+    np.testing.assert_allclose(np.abs(reordered.embedding_), np.abs(plain.embedding_), atol=1e-8)
+    assert adjusted_rand_score(plain.labels_, reordered.labels_) == 1.0
+    assert adjusted_rand_score(y, reordered.labels_) > 0.9
+    # Out-of-sample values (the Nyström extension uses the training order and, for self_tuning, the scales).
+    Xn, _ = make_moons(100, noise=0.08, random_state=1)
+    embedding = SpectralEmbedding(affinity=affinity, eigen_solver="dense", random_state=0)
+    ordered = embedding.fit(X).transform(Xn)
+    monkeypatch.setattr(est, "REORDER_MIN", 10**9)
+    np.testing.assert_allclose(np.abs(ordered), np.abs(embedding.fit(X).transform(Xn)), atol=1e-8)
+
+
 def test_disconnected_graph_handled_without_warnings():
     X, y = make_blobs(400, centers=[[0, 0], [50, 50], [100, 0]], cluster_std=0.5, random_state=0)
     with warnings.catch_warnings():
