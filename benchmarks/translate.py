@@ -59,6 +59,7 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
     for d, src, dst in (("AtoB", "A", "B"), ("BtoA", "B", "A")):
         print(f"{d:<12}{scores[f'class_kept_{d}']:>12.3f}{scores[f'untranslated_{d}']:>14.3f}"
               f"{scores[f'judge_acc_{dst}']:>17.3f}{scores[f'cycle_l1_{src}']:>10.4f}")  # fmt: skip
+    print(f"MNIST resampled by hand to the digits' 8x8 grid, judged in B: {scores['resampled_AtoB']:.3f}")
     return {**scores, **{k: v for k, v in info.items() if k != "last"}}
 
 

@@ -45,3 +45,23 @@ def test_sr_input_is_a_blurred_quantised_copy():
     assert torch.allclose((x + 1) * 127.5, ((x + 1) * 127.5).round(), atol=1e-3)
     err4 = (degrade(y, 4) - y).abs().mean()
     assert 0 < (degrade(y, 2) - y).abs().mean() < err4  # x4 loses more than x2
+
+
+def test_digits_pair_frames_b_like_mnist():
+    from unsup.translate.data import MNIST_BOX, MNIST_SIZE, digits_pair
+    from unsup.translate.evaluate import resample_like_digits
+
+    a, ya, b, yb = digits_pair(True)
+    assert a.shape[1:] == b.shape[1:] == (1, MNIST_SIZE, MNIST_SIZE) and len(a) == len(ya) and len(b) == len(yb)
+    pad = (MNIST_SIZE - MNIST_BOX) // 2
+    inside = torch.zeros(MNIST_SIZE, MNIST_SIZE, dtype=torch.bool)
+    inside[pad:-pad, pad:-pad] = True
+    assert (b[..., ~inside] == -1).all()  # B's digits stay inside MNIST's 20x20 box
+    assert (b[..., inside] > 0).float().mean() > 0.1  # ... and fill it with ink
+    hand = resample_like_digits(a[:50])
+    assert hand.shape == a[:50].shape and (hand[..., ~inside] == -1).all()
+    flat = torch.full((1, 1, MNIST_SIZE, MNIST_SIZE), -1.0)
+    flat[..., inside] = 0.5  # one of the 17 grey levels: a constant box maps to itself, a level between snaps
+    np.testing.assert_allclose(resample_like_digits(flat), flat, atol=1e-6)
+    flat[..., inside] = 0.5 + 3 / 32
+    np.testing.assert_allclose(resample_like_digits(flat)[..., inside], 0.5 + 1 / 8, atol=1e-6)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from unsup.restore.images import psnr, ssim
@@ -32,6 +33,19 @@ def accuracy(clf, images: Tensor, labels: Tensor) -> float:
     return float((clf.predict(images.flatten(1).numpy()) == labels.numpy()).mean())
 
 
+def resample_like_digits(x: Tensor) -> Tensor:
+    """MNIST ``[N, 1, 28, 28]`` in [-1, 1] put through domain B's making by hand: the 20×20 box shrunk to 8×8,
+    quantised to 17 grey levels, enlarged back and framed. A translation written without learning, for reference."""
+    from unsup.translate.data import MNIST_BOX, MNIST_SIZE
+
+    pad = (MNIST_SIZE - MNIST_BOX) // 2
+    box = x[..., pad : pad + MNIST_BOX, pad : pad + MNIST_BOX]
+    low = F.interpolate(box, size=(8, 8), mode="bilinear", antialias=True, align_corners=False)
+    low = torch.round((low + 1) * 8) / 8 - 1
+    up = F.interpolate(low, size=(MNIST_BOX, MNIST_BOX), mode="bilinear", align_corners=False)
+    return F.pad(up, (pad, pad, pad, pad), value=-1.0)
+
+
 def eval_digits(model: nn.Module, seed: int = 0) -> dict[str, float]:
     """Class preservation both ways (target-domain classifier's accuracy on translated held-out images), the same
     classifier on untranslated images (what translation adds), its accuracy in its own domain, and cycle L1."""
@@ -47,6 +61,7 @@ def eval_digits(model: nn.Module, seed: int = 0) -> dict[str, float]:
         "class_kept_BtoA": accuracy(clf_a, fake_a, tyb),
         "untranslated_AtoB": accuracy(clf_b, ta, tya),
         "untranslated_BtoA": accuracy(clf_a, tb, tyb),
+        "resampled_AtoB": accuracy(clf_b, resample_like_digits(ta), tya),
         "judge_acc_B": accuracy(clf_b, tb, tyb),
         "judge_acc_A": accuracy(clf_a, ta, tya),
         "cycle_l1_A": float((rec_a - ta).abs().mean() / 2),  # per pixel, on the [0, 1] scale
