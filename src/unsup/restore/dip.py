@@ -44,6 +44,7 @@ class DIPConfig:
     holdout: float = 0.1  # fraction of observed pixels held out of the fit when stop == "holdout"
     window: int = 100  # ES-WMV window W
     patience: int = 500  # steps without improvement before stopping (ES-WMV's P)
+    keep_observed: bool = True  # inpainting: return known pixels as observed (exact unless the image is noisy)
 
     def __post_init__(self) -> None:
         if self.input not in INPUTS:
@@ -208,7 +209,8 @@ def fit_dip(
 
     ``iters=None`` stops automatically (``config.stop`` rule, at most ``config.max_iters`` steps) and returns the
     EMA output kept at the chosen iteration; an integer runs exactly that many steps and returns the last EMA
-    output. ``truth`` (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
+    output (for inpainting with the known pixels pasted back unless ``config.keep_observed`` is off).
+    ``truth`` (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
     With ``checkpoint`` the whole run state is saved there (atomically) every ``checkpoint_every`` steps, and a run
     started with an existing ``checkpoint`` (same problem, config and seed) resumes from it exactly.
     """
@@ -229,6 +231,7 @@ def fit_dip(
     if checkpoint is not None and os.path.exists(checkpoint):
         start, ema, kept = _load(checkpoint, net, opt, watch, backtrack, rec, device)
         bar.update(start)
+    view = problem.paste_known if config.keep_observed else (lambda x: x)  # what is recorded and returned
     t = start - 1
     for t in range(start, total):
         out = net(z + config.reg_noise * torch.randn_like(z) if config.reg_noise else z)[..., :h, :w]
@@ -245,14 +248,14 @@ def fit_dip(
                 kept = ema.clone()
             if t % config.backtrack_every == 0:
                 backtrack.check(loss_v)
-            rec.record(t, loss_v, out, ema, last=stop or t == total - 1)
+            rec.record(t, loss_v, view(out), view(ema), last=stop or t == total - 1)
         bar.update()
         if checkpoint is not None and (t + 1) % checkpoint_every == 0:
             _save(checkpoint, t, net, opt, watch, backtrack, rec, ema, kept)
         if stop:
             break
     bar.close()
-    image = to_numpy(kept if iters is None and kept is not None else ema)
+    image = to_numpy(view(kept if iters is None and kept is not None else ema))
     hist = {**rec.hist, watch.key: watch.rule.history, "backtracks": [(t, backtrack.count)]}
     best = watch.rule.best_iter
     done = best is not None and t - best >= config.patience

@@ -65,6 +65,13 @@ class Problem:
         r = self.observe(x) - (self.y if self.mask is None else self.y * self.mask)
         return r.square().flatten(1).mean(1)
 
+    def paste_known(self, x: torch.Tensor) -> torch.Tensor:
+        """Inpainting's data consistency: the known pixels of ``y`` over ``x`` (B, C, H, W), ``M y + (1 - M) x``;
+        ``x`` unchanged for the other tasks."""
+        if self.mask is None or self.factor != 1:
+            return x
+        return self.mask * self.y + (1 - self.mask) * x
+
     def to(self, device: torch.device | str) -> Problem:
         mask = None if self.mask is None else self.mask.to(device)
         return Problem(self.y.to(device), mask, self.factor)
