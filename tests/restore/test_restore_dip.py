@@ -62,6 +62,20 @@ def test_holdout_pixels_are_kept_out_of_the_fit():
     assert watch.rule.history[0][1] == pytest.approx(float(expected), rel=1e-5)
 
 
+def test_denoising_holds_out_enough_values():
+    from unsup.restore.dip import _holdout_fraction, _Watch
+
+    grey, colour = Problem(torch.rand(1, 1, 64, 64)), Problem(torch.rand(1, 3, 64, 64))
+    assert _holdout_fraction(DIPConfig(), grey) == pytest.approx(800 / 4096)  # 10% would be 410 noisy values
+    assert _holdout_fraction(DIPConfig(), colour) == 0.1  # 1,229 values already
+    assert _holdout_fraction(DIPConfig(), Problem(torch.rand(1, 1, 16, 16))) == 0.25  # capped
+    assert _holdout_fraction(DIPConfig(holdout=0.4), grey) == 0.4
+    inpaint = Problem(torch.rand(1, 1, 64, 64), torch.ones(1, 1, 64, 64))
+    assert _holdout_fraction(DIPConfig(), inpaint) == 0.1  # noise-free: no noise term to average out
+    watch = _Watch(DIPConfig(), grey, seed=0)
+    assert abs(float(watch.held.mean()) - 800 / 4096) < 0.02
+
+
 def test_variance_rule_runs_too():
     truth = smooth_image(16, 1)
     cfg = DIPConfig(TINY, stop="variance", lr=0.05, reg_noise=0.0, max_iters=300, window=5, patience=15)
