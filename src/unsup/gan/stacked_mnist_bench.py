@@ -148,6 +148,27 @@ def trial(
     return result
 
 
+def _trial_job(job: tuple) -> dict:
+    done = job[3] / "result.json"
+    return json.loads(done.read_text()) if done.exists() else trial(*job)
+
+
+def _init_worker(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _map_trials(jobs: list[tuple], workers: int, threads: int):
+    """Results of :func:`trial` for each job, in order; one process per worker (one thread each by default): on
+    this 2-core machine two single-thread processes trained 1.7x the images/s of one process with two threads."""
+    if workers <= 1 or len(jobs) <= 1:
+        yield from map(_trial_job, jobs)
+        return
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(min(workers, len(jobs)), _init_worker, (threads,)) as pool:
+        yield from pool.imap(_trial_job, jobs)
+
+
 def summarize(results: list[dict]) -> list[dict]:
     """Mean ± std of modes and KL per (preset, pack), beside the paper's Table 3 numbers."""
     rows = []
@@ -169,27 +190,22 @@ def run(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     if args.throughput:
         rows = throughput(args.iters, args.rounds)
-        print(f"{'variant':<34}{'s/iter':>9}{'images/s':>10}{'speedup':>9}{'CPU s/iter':>12}{'CPU speedup':>13}")
+        print(f"{'variant':<44}{'s/iter':>9}{'images/s':>10}{'speedup':>9}{'CPU s/iter':>12}{'CPU speedup':>13}")
         for r in rows:
-            print(f"{r['variant']:<34}{r['s_per_iter']:>9.3f}{r['images_per_s']:>10.1f}{r['speedup']:>8.2f}x"
+            print(f"{r['variant']:<44}{r['s_per_iter']:>9.3f}{r['images_per_s']:>10.1f}{r['speedup']:>8.2f}x"
                   f"{r['cpu_s_per_iter']:>12.3f}{r['cpu_speedup']:>12.2f}x")  # fmt: skip
         print(json.dumps({"benchmark": "stacked_mnist_throughput", "batch": 128, "rows": rows}))
         return 0
     root = Path(args.resume) if args.resume else new_run_dir(args.out, "bench-stacked-mnist")
     if not root.is_dir():
         raise FileNotFoundError(f"benchmark folder {root} does not exist")
+    jobs = [(pack, seed, args.steps, root / f"{args.d_preset}-pack{pack}-seed{seed}", args.d_preset, args.batch,
+             (args.lr_d, args.lr_g)) for seed in range(args.first_seed, args.first_seed + args.trials)
+            for pack in args.packs]  # fmt: skip
     results = []
-    for seed in range(args.first_seed, args.first_seed + args.trials):
-        for pack in args.packs:
-            out = root / f"{args.d_preset}-pack{pack}-seed{seed}"
-            done = out / "result.json"
-            res = (
-                json.loads(done.read_text())
-                if done.exists()
-                else trial(pack, seed, args.steps, out, args.d_preset, args.batch, (args.lr_d, args.lr_g))
-            )
-            print(json.dumps(res), flush=True)
-            results.append(res)
+    for res in _map_trials(jobs, args.workers or CORES, args.threads):
+        print(json.dumps(res), flush=True)
+        results.append(res)
     rows = summarize(results)
     print(f"{'D':<9}{'model':<11}{'trials':>7}{'iters':>8}{'modes':>16}{'KL':>14}{'paper modes':>13}{'paper KL':>10}")
     for r in rows:
@@ -213,6 +229,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--packs", type=int, nargs="+", default=[1, 2], help="pack sizes to compare (1 = DCGAN)")
     p.add_argument("--d-preset", default="quarter", choices=["quarter", "half", "full"])
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    p.add_argument("--workers", type=int, default=0, help="trials trained at once, one process each (0: one per core)")
     p.add_argument("--out", default="runs", help="parent of the fresh benchmark folder")
     p.add_argument("--resume", metavar="DIR", help="continue a benchmark folder (finished trials are kept)")
