@@ -1,5 +1,7 @@
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from unsup.cli import main
@@ -17,22 +19,43 @@ def _fails(capsys, argv: list[str], match: str) -> None:
 
 
 def test_conditional_train_sample_interpolate(tmp_path, capsys):
-    argv = ["gan", "train", "--data", "digits", "--data-opt", "labels=true", "--model", "cdcgan", "--steps", "4",
+    # the spelling: --arch dcgan --conditional = --model cdcgan --data-opt labels=true
+    argv = ["gan", "train", "--data", "digits", "--arch", "dcgan", "--conditional", "--steps", "4",
             "--batch", "16", "--log-every", "2", "--sample-every", "4", "--out", str(tmp_path)]  # fmt: skip
     assert main(argv) == 0
     run = _run_folder(capsys)
     assert (run / "checkpoint.pt").is_file() and (run / "config.json").is_file()
+    spec = json.loads((run / "config.json").read_text())["spec"]
+    assert spec["model"] == "cdcgan" and spec["data_opts"] == {"labels": True}
     assert main(["gan", "interpolate", str(run), "--label", "3", "--rows", "2", "--steps", "4"]) == 0
     written = [Path(p) for p in capsys.readouterr().out.split()]
     assert [p.name for p in written] == [f"latent-seed0-label3-{k}.png" for k in ("interpolate", "average", "traverse")]
     assert all(p.stat().st_size > 0 for p in written)
     _fails(capsys, ["gan", "interpolate", str(run), "--label", "3", "--rows", "2"], "exists")  # never overwrites
     png = tmp_path / "sevens.png"
-    assert main(["gan", "sample", str(run), "--label", "7", "--n", "20", "--png", str(png)]) == 0
+    assert main(["gan", "sample", str(run), "--label", "7", "--n", "20", "--grid", str(png)]) == 0
     assert png.is_file()
     _fails(capsys, ["gan", "sample", str(run), "--label", "10", "--png", str(tmp_path / "x.png")], "labels")
     _fails(capsys, ["gan", "interpolate", str(run), "--label", "12"], "--label")
     _fails(capsys, ["gan", "interpolate", str(run)], "--label")
+
+
+def test_an_image_folder_is_data(tmp_path, capsys):
+    from PIL import Image
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        Image.fromarray(rng.integers(0, 255, (20, 24, 3), dtype=np.uint8)).save(pictures / f"{i}.png")
+    argv = ["gan", "train", "--data", str(pictures), "--arch", "dcgan", "--data-opt", "size=16", "--steps", "2",
+            "--batch", "4", "--out", str(tmp_path / "runs")]  # fmt: skip
+    assert main(argv) == 0
+    run = _run_folder(capsys)
+    assert run.name.startswith("gan-folder-dcgan-pack1")
+    spec = json.loads((run / "config.json").read_text())["spec"]
+    assert spec["data"] == "folder" and spec["data_opts"] == {"root": str(pictures), "size": 16}
+    _fails(capsys, ["gan", "train", "--data", "ring", "--arch", "mlp", "--conditional"], "--conditional")
 
 
 def test_packed_dcgan_train_and_interpolate(tmp_path, capsys):

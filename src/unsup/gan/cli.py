@@ -73,6 +73,18 @@ def _evaluator(data):
     return lambda game: {k: v for k, v in data.evaluate(game.sample(2500).cpu()).items() if k != "counts"}
 
 
+def _shorthands(spec: dict, conditional: bool) -> None:
+    """``--data DIR`` for ``--data folder --data-opt root=DIR``; ``--conditional`` for ``--model cdcgan --data-opt
+    labels=true``."""
+    if spec["data"] not in DATASETS.names() and Path(spec["data"]).is_dir():
+        spec["data_opts"] = {"root": spec["data"], **spec["data_opts"]}
+        spec["data"] = "folder"
+    if conditional:
+        if spec["model"] not in ("dcgan", "cdcgan"):
+            raise ValueError(f"--conditional applies to --arch dcgan; got {spec['model']}")
+        spec["model"], spec["data_opts"] = "cdcgan", {**spec["data_opts"], "labels": True}
+
+
 def _train(args: argparse.Namespace) -> int:
     cfg_kw = dict(
         steps=args.steps,
@@ -105,11 +117,12 @@ def _train(args: argparse.Namespace) -> int:
             loss=args.loss,
             seed=args.seed,
         )
+        _shorthands(spec, args.conditional)
     data, game = build(spec)  # bad options fail here, before a run folder exists
     cfg = TrainConfig(**cfg_kw)
     if not args.resume:
         rank, world, _ = setup_distributed(args.device)
-        run = new_run_dir(args.out, f"gan-{args.data}-{args.model}-pack{args.pack}") if rank == 0 else None
+        run = new_run_dir(args.out, f"gan-{spec['data']}-{spec['model']}-pack{args.pack}") if rank == 0 else None
         if world > 1:
             holder = [str(run) if run else None]
             torch.distributed.broadcast_object_list(holder, 0)
@@ -160,9 +173,11 @@ def _eval(args: argparse.Namespace) -> int:
 def register(cli) -> None:
     register_bench(cli)
     p = cli.group_command("gan", "train", _train, "Train a GAN (PacGAN with --pack m) on a registered dataset.")
-    p.add_argument("--data", default="ring", help=f"dataset: {', '.join(DATASETS.names())} (default ring)")
+    p.add_argument("--data", default="ring", help=f"dataset: {', '.join(DATASETS.names())} or an image folder "
+                   "(default ring)")  # fmt: skip
     p.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="dataset option, e.g. std=0.1")
-    p.add_argument("--model", default="mlp", help=f"model: {', '.join(MODELS.names())} (default mlp)")
+    p.add_argument("--model", "--arch", default="mlp", help=f"model: {', '.join(MODELS.names())} (default mlp)")
+    p.add_argument("--conditional", action="store_true", help="class-conditional dcgan on labelled images")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option, e.g. d_hidden=300")
     p.add_argument("--pack", type=int, default=1, help="samples per discriminator input (PacGAN m; 1 = GAN)")
     p.add_argument("--loss", default="minimax", choices=LOSSES)
@@ -185,7 +200,7 @@ def register(cli) -> None:
     p.add_argument("run", metavar="RUN")
     p.add_argument("--n", type=int, default=2500)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--png", help="picture to write (default RUN/sample-seed<SEED>.png)")
+    p.add_argument("--png", "--grid", help="picture to write (default RUN/sample-seed<SEED>.png)")
     p.add_argument("--pt", help="also save the samples as a torch tensor file")
     p.add_argument("--label", type=int, help="class to draw (conditional models such as cdcgan)")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
