@@ -32,11 +32,6 @@ PRESETS = {
     "sprites": dict(data="sprites", steps=2000, batch=32, lr_d=1e-3, lr_g=1e-3, eval_every=250,
                     model=dict(width=16, noise=1, info_weight=2.0, cr_weight=2.0, cr_start=800,
                                gaps=(1.5, 1.0, 0.0), gap_every=300)),
-    # the same model at a 5x lower step size for 3x the iterations: at 1e-3 FactorVAE swung by +-0.2 between
-    # evaluations 250 iterations apart, so the final score of a run was close to a coin toss
-    "sprites-slow": dict(data="sprites", steps=6000, batch=32, lr_d=2e-4, lr_g=2e-4, eval_every=500,
-                         model=dict(width=16, noise=1, info_weight=2.0, cr_weight=2.0, cr_start=2400,
-                                    gaps=(1.5, 1.0, 0.0), gap_every=900)),
     "dsprites-cpu": dict(data="dsprites", steps=3000, batch=32, lr_d=2e-3, lr_g=1e-3, eval_every=500,
                          model=dict(codes=5, noise=5, width=16, info_weight=0.5, cr_weight=2.0, cr_start=1500,
                                     gaps=(1.0, 0.0), gap_every=500)),
