@@ -37,6 +37,28 @@ def test_resume_gives_the_same_parameters_as_an_uninterrupted_run(tmp_path, upda
     assert (tmp_path / "b" / "samples-0000012.png").exists() and (tmp_path / "b" / "losses.png").exists()
 
 
+def test_lr_decay_falls_linearly_over_the_end_of_the_run_and_resumes_exactly(tmp_path):
+    kw = dict(steps=10, batch=8, lr_d=1e-3, lr_g=2e-3, lr_decay=0.5, progress=False, ckpt_every=100)
+    data, game = tiny()
+    trainer = Trainer(game, data, TrainConfig(**kw))
+    lrs = []
+    for _ in range(10):
+        trainer.train_step()
+        lrs.append((trainer.opt_d.param_groups[0]["lr"], trainer.opt_g.param_groups[0]["lr"]))
+    factors = [1, 1, 1, 1, 1, 1, 0.8, 0.6, 0.4, 0.2]  # min(1, (10 - step) / 5)
+    assert [lr for pair in lrs for lr in pair] == pytest.approx([lr * f for f in factors for lr in (1e-3, 2e-3)])
+    straight = params(game)
+    data, game = tiny()  # interrupted at step 6 of the same 10-step run, then resumed
+    first = Trainer(game, data, TrainConfig(out=str(tmp_path), **kw))
+    for _ in range(6):
+        first.train_step()
+    first.save()
+    data, game = tiny()
+    resumed = train(game, data, TrainConfig(out=str(tmp_path), **kw), resume=True).game
+    for a, b in zip(straight, params(resumed), strict=True):
+        assert torch.equal(a, b)
+
+
 def test_a_few_hundred_steps_on_the_ring_move_samples_onto_several_modes():
     data, game = tiny(hidden=64)
 
@@ -66,6 +88,8 @@ def test_config_errors():
         TrainConfig(steps=0)
     with pytest.raises(ValueError, match="update"):
         TrainConfig(update="both")
+    with pytest.raises(ValueError, match="lr_decay"):
+        TrainConfig(lr_decay=1.5)
 
 
 def test_resume_without_checkpoint(tmp_path):

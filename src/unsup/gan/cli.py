@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -220,6 +220,8 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
     if args.trials < 1:
         raise ValueError(f"--trials must be >= 1; got {args.trials}")
     schedule = pacgan.with_steps(pacgan.PRESETS[args.preset], args.steps)
+    if args.lr_decay is not None:
+        schedule = replace(schedule, lr_decay=args.lr_decay)
     rows = pacgan.variants(args.pack, controls=args.controls)
     out = new_run_dir(args.out, f"bench-pacgan-{args.data}")
     write_json(out / "config.json", {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
@@ -243,6 +245,7 @@ def register_bench(cli) -> None:
     p.add_argument("--preset", default="quick", choices=["quick", "paper"],
                    help="quick: 8k iterations; paper: 400k (the reference protocol)")  # fmt: skip
     p.add_argument("--steps", type=int, help="override the preset's iterations")
+    p.add_argument("--lr-decay", type=float, help="final fraction of the run with a linearly falling step size")
     p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
     p.add_argument("--workers", type=int, default=0, help="single-thread processes (default: one per core)")
     p.add_argument("--seed", type=int, default=0, help="first seed")

@@ -46,6 +46,7 @@ class Schedule:
     lr: float = 1e-4
     beta1: float = 0.8
     update: str = "simultaneous"
+    lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
 
 
 PRESETS = {
@@ -88,7 +89,8 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
     torch.manual_seed(seed)
     game = build_game(dataset, pack=variant.pack, d_hidden=variant.d_hidden)
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
-                      betas=(schedule.beta1, 0.999), update=schedule.update, seed=seed, device="auto",
+                      betas=(schedule.beta1, 0.999), update=schedule.update, lr_decay=schedule.lr_decay,
+                      seed=seed, device="auto",
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
     Trainer(game, dataset, cfg).fit()

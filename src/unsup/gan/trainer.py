@@ -74,6 +74,7 @@ class TrainConfig:
     d_steps: int = 1  # D updates per iteration
     g_steps: int = 1  # G updates per iteration
     update: str = "alternating"  # or "simultaneous": both nets stepped from one forward pass
+    lr_decay: float = 0.0  # final fraction of the run over which every step size falls linearly towards 0
     seed: int = 0
     out: str | None = None  # run folder; None writes nothing
     ckpt_every: int = 1000
@@ -86,6 +87,8 @@ class TrainConfig:
         for name in ("steps", "batch", "d_steps", "g_steps", "ckpt_every", "sample_every", "log_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
+        if not 0.0 <= self.lr_decay <= 1.0:
+            raise ValueError(f"lr_decay must be in [0, 1]; got {self.lr_decay}")
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
         self.betas = tuple(self.betas)
@@ -171,9 +174,23 @@ class Trainer:
         self.opt_g.step()
         return logs
 
+    def lr_factor(self, step: int) -> float:
+        """Multiplier of the configured step sizes at ``step``: 1, then ``(steps - step) / (lr_decay * steps)``
+        over the last ``lr_decay`` of the run (a pure function of the step, so resumed runs follow it too)."""
+        span = self.cfg.lr_decay * self.cfg.steps
+        return 1.0 if span <= 0 else min(1.0, (self.cfg.steps - step) / span)
+
+    def _decay_lr(self) -> None:
+        if self.cfg.lr_decay > 0:
+            factor = self.lr_factor(self.step)
+            for opt, lr in ((self.opt_d, self.cfg.lr_d), (self.opt_g, self.cfg.lr_g), (self.opt_aux, self.cfg.lr_d)):
+                for group in opt.param_groups if opt is not None else ():
+                    group["lr"] = lr * factor
+
     def train_step(self) -> dict:
         """One iteration: ``d_steps`` D updates then ``g_steps`` G updates (or one simultaneous update)."""
         self.game.train()
+        self._decay_lr()
         if hasattr(self.game, "begin_step") and self.game.begin_step(self.step):
             self.opt_aux = self._aux_optimizer()  # the game re-initialised its aux network: start Adam afresh
         logs = {}
