@@ -80,6 +80,7 @@ def test_packed_dcgan_train_and_interpolate(tmp_path, capsys):
         (["gan", "train", "--data", "ring", "--model", "dcgan"], "image data"),
         (["gan", "interpolate", "/no/such/run"], "not a GAN run folder"),
         (["bench", "stacked-mnist", "--steps", "0"], "--steps"),
+        (["bench", "stacked-mnist", "--workers", "-1"], "--workers"),
         (["bench", "stacked-mnist", "--resume", "/no/such/bench"], "does not exist"),
     ],
 )

@@ -27,6 +27,8 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["gan", "train", "--resume", str(tmp_path)], "is not a GAN run folder")
     one_line_error(capsys, ["bench", "pacgan", "--pack", "0", "--out", str(tmp_path)], "pack must be >= 1")
     one_line_error(capsys, ["bench", "pacgan", "--data", "moons", "--out", str(tmp_path)], "--data must be ring")
+    one_line_error(capsys, ["bench", "pacgan", "--lr-decay", "2", "--out", str(tmp_path)], "--lr-decay must be in")
+    assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
 
 
 def test_train_resume_sample_eval(capsys, tmp_path):

@@ -221,6 +221,8 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
         raise ValueError(f"--trials must be >= 1; got {args.trials}")
     schedule = pacgan.with_steps(pacgan.PRESETS[args.preset], args.steps)
     if args.lr_decay is not None:
+        if not 0.0 <= args.lr_decay <= 1.0:
+            raise ValueError(f"--lr-decay must be in [0, 1]; got {args.lr_decay}")
         schedule = replace(schedule, lr_decay=args.lr_decay)
     rows = pacgan.variants(args.pack, controls=args.controls)
     out = new_run_dir(args.out, f"bench-pacgan-{args.data}")

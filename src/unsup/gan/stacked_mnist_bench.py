@@ -46,16 +46,16 @@ def table3_train_config(
                        ckpt_every=500, sample_every=steps, log_every=100, progress=False)  # fmt: skip
 
 
-def _speedup_trainer(name: str, batch: int) -> Trainer:
+def _speedup_trainer(name: str, batch: int, data) -> Trainer:
     torch.manual_seed(0)
     game = build_dcgan(DCGANConfig(**SPEEDUPS[name][0]))
-    return Trainer(game, stacked_mnist_dataset(10_000), replace(table3_train_config(10**9, 0, None), batch=batch))
+    return Trainer(game, data, replace(table3_train_config(10**9, 0, None), batch=batch))
 
 
 def _one_per_core(iters: int, batch: int, barrier, queue) -> None:
     """Child process: time ``iters`` steps of :data:`FASTEST` on one thread, started together with the others."""
     torch.set_num_threads(1)
-    trainer = _speedup_trainer(FASTEST, batch)
+    trainer = _speedup_trainer(FASTEST, batch, stacked_mnist_dataset(10_000))
     for _ in range(2):
         trainer.train_step()
     barrier.wait()
@@ -88,7 +88,8 @@ def throughput(iters: int = 10, rounds: int = 3, batch: int = 128) -> list[dict]
     On a machine shared with other jobs the wall time only goes up, so each variant reports its fastest round
     (wall) and the process CPU seconds of that round (contention-free for 1-thread variants).
     """
-    trainers = {name: _speedup_trainer(name, batch) for name in SPEEDUPS}
+    data = stacked_mnist_dataset(10_000)
+    trainers = {name: _speedup_trainer(name, batch, data) for name in SPEEDUPS}
     best: dict[str, tuple[float, float]] = {name: (float("inf"), 0.0) for name in SPEEDUPS}
     threads = torch.get_num_threads()
     for r in range(rounds + 1):  # round 0 warms up (oneDNN primitive caches)
@@ -187,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
     """CLI / script entry: throughput table, or the DCGAN vs PacDCGAN trials (table + one JSON line)."""
     if args.steps < 1 or args.trials < 1 or any(p < 1 for p in args.packs):
         raise ValueError("--steps, --trials and --packs must be >= 1")
+    if args.workers < 0:
+        raise ValueError(f"--workers must be >= 0 (0: one per core); got {args.workers}")
     torch.set_num_threads(args.threads)
     if args.throughput:
         rows = throughput(args.iters, args.rounds)

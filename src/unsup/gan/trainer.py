@@ -190,9 +190,9 @@ class Trainer:
     def train_step(self) -> dict:
         """One iteration: ``d_steps`` D updates then ``g_steps`` G updates (or one simultaneous update)."""
         self.game.train()
-        self._decay_lr()
         if hasattr(self.game, "begin_step") and self.game.begin_step(self.step):
             self.opt_aux = self._aux_optimizer()  # the game re-initialised its aux network: start Adam afresh
+        self._decay_lr()  # after the rebuild above, so a fresh aux optimiser gets this step's size too
         logs = {}
         if self.opt_aux is not None:
             loss, logs = self.game.aux_loss(self._batch())

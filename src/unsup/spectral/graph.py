@@ -58,8 +58,8 @@ def spatial_order(X: np.ndarray) -> np.ndarray | None:
     where ``X`` (n, d) has too many dimensions for a kd-tree to mean locality.
 
     A graph built on ``X[order]`` has its edges near the diagonal, so every sparse product and AMG sweep on it
-    is cache-friendly: for 10^6 shuffled circles the kNN graph took 2.6 s instead of 4.3, the AMG set-up 1.2 s
-    instead of 2.9 and LOBPCG 3.2 s instead of 4.1 (``benchmarks/spectral_phases.py``).
+    is cache-friendly: for 10^6 shuffled circles the kNN graph took 1.7 s instead of 3.8, the AMG set-up 1.5 s
+    instead of 2.9 and LOBPCG 3.2 s instead of 4.2 (``python benchmarks/spectral_phases.py --n 1000000``).
     """
     X = np.asarray(X, dtype=np.float64)
     return _kdtree(X).indices if X.shape[1] <= _KDTREE_MAX_DIM else None

@@ -133,6 +133,12 @@ def paired_folders(
 
 # MNIST's framing: each digit size-normalised into a 20x20 box, centred in 28x28.
 MNIST_BOX, MNIST_SIZE = 20, 28
+MNIST_PAD = (MNIST_SIZE - MNIST_BOX) // 2
+
+
+def mnist_frame(box: Tensor) -> Tensor:
+    """``[N, C, 20, 20]`` digits in [-1, 1] centred on a ``[N, C, 28, 28]`` background (-1), as MNIST frames them."""
+    return F.pad(box, (MNIST_PAD,) * 4, value=-1.0)
 
 
 def digits_pair(train: bool, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -144,9 +150,8 @@ def digits_pair(train: bool, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, Ten
     into other classes. Returns ``(a [N, 1, 28, 28], labels_a [N], b [M, 1, 28, 28], labels_b [M])`` in [-1, 1];
     a fixed shuffle keeps 4,000 / 1,000 MNIST and 1,500 / 297 digits for train / test.
     """
-    pad = (MNIST_SIZE - MNIST_BOX) // 2
     digits = digits_dataset(size=MNIST_BOX)
-    framed = F.pad(digits.images, (pad, pad, pad, pad), value=-1.0)
+    framed = mnist_frame(digits.images)
     mnist, out = mnist_dataset(), []
     for images, labels, n_train in ((mnist.images, mnist.labels, 4000), (framed, digits.labels, 1500)):
         order = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))

@@ -36,14 +36,12 @@ def accuracy(clf, images: Tensor, labels: Tensor) -> float:
 def resample_like_digits(x: Tensor) -> Tensor:
     """MNIST ``[N, 1, 28, 28]`` in [-1, 1] put through domain B's making by hand: the 20×20 box shrunk to 8×8,
     quantised to 17 grey levels, enlarged back and framed. A translation written without learning, for reference."""
-    from unsup.translate.data import MNIST_BOX, MNIST_SIZE
+    from unsup.translate.data import MNIST_BOX, MNIST_PAD, mnist_frame
 
-    pad = (MNIST_SIZE - MNIST_BOX) // 2
-    box = x[..., pad : pad + MNIST_BOX, pad : pad + MNIST_BOX]
+    box = x[..., MNIST_PAD : MNIST_PAD + MNIST_BOX, MNIST_PAD : MNIST_PAD + MNIST_BOX]
     low = F.interpolate(box, size=(8, 8), mode="bilinear", antialias=True, align_corners=False)
     low = torch.round((low + 1) * 8) / 8 - 1
-    up = F.interpolate(low, size=(MNIST_BOX, MNIST_BOX), mode="bilinear", align_corners=False)
-    return F.pad(up, (pad, pad, pad, pad), value=-1.0)
+    return mnist_frame(F.interpolate(low, size=(MNIST_BOX, MNIST_BOX), mode="bilinear", align_corners=False))
 
 
 def eval_digits(model: nn.Module, seed: int = 0) -> dict[str, float]:
