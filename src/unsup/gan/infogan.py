@@ -169,9 +169,10 @@ class InfoGAN(nn.Module):
         if stage == int(self._stage):
             return False
         self._stage.fill_(stage)
-        for m in self.H.modules():  # a fresh H: one trained on an easier gap would be over-confident
-            if hasattr(m, "reset_parameters"):
-                m.reset_parameters()
+        # a fresh H: one trained on an easier gap would be over-confident. Copied from a new instance because
+        # reset_parameters() leaves spectral norm's stored weights (and power-iteration vectors) untouched.
+        fresh = ContrastiveHead(self.cfg.codes, self.cfg.width).to(next(self.H.parameters()).device)
+        self.H.load_state_dict(fresh.state_dict())
         return True
 
     # --- sampling --------------------------------------------------------------------------------------------
