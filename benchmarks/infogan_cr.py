@@ -113,7 +113,7 @@ def centrality(rows: list[dict], preset: dict) -> dict:
 
 def summarize(rows: list[dict]) -> dict:
     out = {}
-    for m in ("infogan", "infogan-cr"):
+    for m in sorted({r["model"] for r in rows}):
         rs = [r for r in rows if r["model"] == m]
         out[m] = {k: (float(np.mean([r[k] for r in rs])), float(np.std([r[k] for r in rs])))
                   for k in ("factor_vae", "mig", "sap", "dci_disentanglement", "beta_vae", "seconds")}  # fmt: skip
@@ -131,7 +131,7 @@ def format_table(rows: list[dict], summary: dict) -> str:
     for r in sorted(rows, key=lambda r: (r["model"], r["seed"])):
         lines.append(f"| {r['model']} | {r['seed']} | " + " | ".join(f"{r[k]:.3f}" if k != "seconds" else f"{r[k]:.0f}"
                                                                     for k in keys) + " |")  # fmt: skip
-    for m in ("infogan", "infogan-cr"):
+    for m in sorted({r["model"] for r in rows}):
         s = summary[m]
         lines.append(f"| **{m}** | mean ± sd | " + " | ".join(f"{s[k][0]:.3f} ± {s[k][1]:.3f}" for k in keys) + " |")
     return "\n".join(lines)
@@ -141,6 +141,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="sprites", choices=sorted(PRESETS))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--models", nargs="+", default=["infogan-cr", "infogan"], choices=["infogan-cr", "infogan"])
     ap.add_argument("--steps", type=int, help="override the preset's iterations (both models)")
     ap.add_argument("--workers", type=int, default=2, help="single-thread worker processes")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
@@ -157,7 +158,7 @@ def main() -> None:
     jobs = [dict(preset=preset, seed=s, model=m, threads=args.threads, device=args.device,
                  out=str(root / f"{m}-seed{s}"), eval_votes=args.eval_votes, final_votes=args.final_votes,
                  samples=args.samples)
-            for s in args.seeds for m in ("infogan-cr", "infogan")]  # fmt: skip
+            for s in args.seeds for m in args.models]  # fmt: skip
     write_json(root / "config.json", {"preset": args.preset, **preset, "seeds": args.seeds})
     t0 = time.perf_counter()
     rows = []
