@@ -9,6 +9,10 @@ conv -> tanh``. The discriminator is strided convolutions with BN and LeakyReLU 
 - ``full``: DCGAN's 5x5 convs with 64/128/256/512 channels, LeakyReLU 0.2 (4.3M parameters on 3-channel input);
 - ``base``: 3x3 convs with 32/64/128 channels, LeakyReLU 0.2 (not from the paper: a default for small images).
 
+Generators (``g_arch``): ``dcgan`` (linear to ``size/4``, two 4x4 up-convolutions) and ``unrolled``, the
+Unrolled-GAN / PacGAN Table-3 generator (linear to ``size/8``, three 3x3 up-convolutions with 64/32/16/8 channels
+at ``g_width=8``, latent 256 in the paper: :data:`TABLE3`). Both end in a 3x3 conv and tanh.
+
 Packing (PacDCGAN-m) widens only D's first layer to ``m * channels``; :class:`unsup.gan.pack.Packed` feeds it
 ``m`` images concatenated along the channel axis.
 """
@@ -22,13 +26,15 @@ from torch import nn
 
 from unsup.gan.game import GAN
 
-D_PRESETS: dict[str, tuple[tuple[int, ...], int, float]] = {
-    # name: (channels per conv, kernel size, LeakyReLU slope)
-    "quarter": ((2, 4, 8), 3, 0.3),
-    "half": ((4, 8, 16), 3, 0.3),
-    "full": ((64, 128, 256, 512), 5, 0.2),
-    "base": ((32, 64, 128), 3, 0.2),  # a mid-sized D for small images (the conditional demo on 8x8 digits)
+D_PRESETS: dict[str, tuple[tuple[int, ...], int, float, bool]] = {
+    # name: (channels per conv, kernel size, LeakyReLU slope, BatchNorm after the first conv too)
+    "quarter": ((2, 4, 8), 3, 0.3, True),  # the reference code normalises every conv of its small Ds
+    "half": ((4, 8, 16), 3, 0.3, True),
+    "full": ((64, 128, 256, 512), 5, 0.2, False),
+    "base": ((32, 64, 128), 3, 0.2, False),  # a mid-sized D for small images (the conditional demo on 8x8 digits)
 }
+G_ARCHS = ("dcgan", "unrolled")
+TABLE3 = dict(g_arch="unrolled", g_width=8, latent_dim=256)  # PacGAN Table 3's generator (~290k parameters)
 
 
 @dataclass
@@ -38,6 +44,7 @@ class DCGANConfig:
     latent_dim: int = 100
     g_width: int = 13  # G's last hidden width; 13 gives ~288k parameters at 28x28x3, like Unrolled-GAN's G
     d_preset: str = "quarter"
+    g_arch: str = "dcgan"  # or "unrolled" (see the module docstring)
     pack: int = 1  # m of PacDCGAN-m; 1 is DCGAN
     loss: str = "ns"
     channels_last: bool = False  # NHWC memory layout: faster oneDNN convolutions on CPU
@@ -49,6 +56,8 @@ class DCGANConfig:
         for name in ("channels", "latent_dim", "g_width", "pack"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
+        if self.g_arch not in G_ARCHS:
+            raise ValueError(f"g_arch must be one of {', '.join(G_ARCHS)}; got {self.g_arch!r}")
         if self.d_preset not in D_PRESETS:
             raise ValueError(f"d_preset must be one of {', '.join(D_PRESETS)}; got {self.d_preset!r}")
 
@@ -78,8 +87,33 @@ class Generator(nn.Module):
             return self.body(self.fc(z).view(len(z), *self.start)).float()
 
 
+class UnrolledGenerator(nn.Module):
+    """``[N, latent_dim]`` -> ``[N, channels, size, size]`` in (-1, 1): linear to ``8·width`` maps of ``⌈size/8⌉²``,
+    three (3x3 transposed conv, BN, ReLU) doublings to ``4·width``, ``2·width``, ``width`` channels, 3x3 conv, tanh."""
+
+    def __init__(self, latent_dim: int, channels: int, size: int, width: int, bf16: bool = False) -> None:
+        super().__init__()
+        self.bf16 = bf16
+        sides = [-(-size // 8), size // 4, size // 2, size]
+        self.start = (8 * width, sides[0], sides[0])
+        self.fc = nn.Sequential(nn.Linear(latent_dim, 8 * width * sides[0] ** 2),
+                                nn.BatchNorm1d(8 * width * sides[0] ** 2), nn.ReLU())  # fmt: skip
+        chans = [8 * width, 4 * width, 2 * width, width]
+        layers: list[nn.Module] = []
+        for i in range(3):  # output_padding makes each step land exactly on the next side (7 -> 14 -> 28)
+            pad = sides[i + 1] - 2 * sides[i] + 1
+            layers += [nn.ConvTranspose2d(chans[i], chans[i + 1], 3, 2, 1, output_padding=pad, bias=False),
+                       nn.BatchNorm2d(chans[i + 1]), nn.ReLU()]  # fmt: skip
+        self.body = nn.Sequential(*layers, nn.Conv2d(width, channels, 3, padding=1), nn.Tanh())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        with _autocast(z, self.bf16):
+            return self.body(self.fc(z).view(len(z), *self.start)).float()
+
+
 class Discriminator(nn.Module):
-    """``[B, in_channels, size, size]`` -> ``[B]`` logits; strided convs (BN after the first) + LeakyReLU.
+    """``[B, in_channels, size, size]`` -> ``[B]`` logits; strided convs (BN after each but the first, or after
+    every one for the Table-3 presets) + LeakyReLU.
 
     ``features`` maps images to the flattened last conv activations ``[B, feature_dim]``; ``head`` is the linear
     logit on top (the conditional discriminator adds its class projection to it).
@@ -88,12 +122,12 @@ class Discriminator(nn.Module):
     def __init__(self, in_channels: int, size: int, preset: str = "quarter", bf16: bool = False) -> None:
         super().__init__()
         self.bf16 = bf16
-        widths, k, slope = D_PRESETS[preset]
+        widths, k, slope, bn_first = D_PRESETS[preset]
         layers: list[nn.Module] = []
         c, side = in_channels, size
         for i, w in enumerate(widths):
             layers += [nn.Conv2d(c, w, k, 2, k // 2, bias=i == 0)]
-            layers += [nn.BatchNorm2d(w)] if i else []
+            layers += [nn.BatchNorm2d(w)] if i or bn_first else []
             layers += [nn.LeakyReLU(slope)]
             c, side = w, (side + 1) // 2
         self.feature_dim = c * side * side
@@ -107,7 +141,8 @@ class Discriminator(nn.Module):
 
 def build_dcgan(cfg: DCGANConfig) -> GAN:
     """A (Pac)DCGAN game for the shared trainer: D's first layer takes ``pack * channels`` input channels."""
-    G = Generator(cfg.latent_dim, cfg.channels, cfg.size, cfg.g_width, cfg.bf16)
+    make = UnrolledGenerator if cfg.g_arch == "unrolled" else Generator
+    G = make(cfg.latent_dim, cfg.channels, cfg.size, cfg.g_width, cfg.bf16)
     D = Discriminator(cfg.pack * cfg.channels, cfg.size, cfg.d_preset, cfg.bf16)
     game = GAN(G, D, cfg.latent_dim, loss=cfg.loss, pack=cfg.pack)
     return game.to(memory_format=torch.channels_last) if cfg.channels_last else game

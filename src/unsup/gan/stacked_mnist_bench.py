@@ -1,7 +1,8 @@
 """``unsup bench stacked-mnist``: DCGAN vs PacDCGAN-m on Stacked MNIST (PacGAN Table 3 setup) and the training
 throughput of the D = 1/4 setup under the speed-ups (channels-last, bfloat16 autocast, threads) side by side.
 
-Table 3's recipe: G ~288k parameters, D preset ``quarter`` (3x3 convs, 2/4/8 channels), Adam D 2e-4 / G 1e-4,
+Table 3's recipe: its generator (:data:`~unsup.gan.dcgan.TABLE3`: latent 256, 4x4x64 -> three 3x3 up-convolutions,
+~290k parameters), D preset ``quarter`` (3x3 convs, 2/4/8 channels, BN on each), Adam D 2e-4 / G 1e-4,
 betas (0.5, 0.99), batch 128 packs, data in [-1, 1]; the paper trains 500k iterations and scores 26,000 samples.
 """
 
@@ -19,7 +20,7 @@ import torch
 
 from unsup._run import new_run_dir, write_json
 from unsup.data.images import stacked_mnist_dataset
-from unsup.gan.dcgan import DCGANConfig, build_dcgan
+from unsup.gan.dcgan import TABLE3, DCGANConfig, build_dcgan
 from unsup.gan.trainer import TrainConfig, Trainer
 
 PAPER_TABLE3 = {  # (modes, KL) over 50 trials, 500k iterations
@@ -48,7 +49,7 @@ def table3_train_config(
 
 def _speedup_trainer(name: str, batch: int, data) -> Trainer:
     torch.manual_seed(0)
-    game = build_dcgan(DCGANConfig(**SPEEDUPS[name][0]))
+    game = build_dcgan(DCGANConfig(**TABLE3, **SPEEDUPS[name][0]))
     return Trainer(game, data, replace(table3_train_config(10**9, 0, None), batch=batch))
 
 
@@ -130,7 +131,7 @@ def trial(
 
     data = stacked_mnist_dataset(50_000, seed=seed)
     torch.manual_seed(seed)
-    game = build_dcgan(DCGANConfig(pack=pack, d_preset=preset, channels_last=fast, bf16=fast))
+    game = build_dcgan(DCGANConfig(**TABLE3, pack=pack, d_preset=preset, channels_last=fast, bf16=fast))
     t0 = time.perf_counter()
     trainer = Trainer(game, data, table3_train_config(steps, seed, str(out), batch, *lr))
     resumed = (out / "checkpoint.pt").exists()
