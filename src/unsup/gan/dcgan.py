@@ -26,12 +26,12 @@ from torch import nn
 
 from unsup.gan.game import GAN
 
-D_PRESETS: dict[str, tuple[tuple[int, ...], int, float, bool]] = {
-    # name: (channels per conv, kernel size, LeakyReLU slope, BatchNorm after the first conv too)
-    "quarter": ((2, 4, 8), 3, 0.3, True),  # the reference code normalises every conv of its small Ds
-    "half": ((4, 8, 16), 3, 0.3, True),
-    "full": ((64, 128, 256, 512), 5, 0.2, False),
-    "base": ((32, 64, 128), 3, 0.2, False),  # a mid-sized D for small images (the conditional demo on 8x8 digits)
+D_PRESETS: dict[str, tuple[tuple[int, ...], int, float]] = {
+    # name: (channels per conv, kernel size, LeakyReLU slope)
+    "quarter": ((2, 4, 8), 3, 0.3),
+    "half": ((4, 8, 16), 3, 0.3),
+    "full": ((64, 128, 256, 512), 5, 0.2),
+    "base": ((32, 64, 128), 3, 0.2),  # a mid-sized D for small images (the conditional demo on 8x8 digits)
 }
 G_ARCHS = ("dcgan", "unrolled")
 TABLE3 = dict(g_arch="unrolled", g_width=8, latent_dim=256)  # PacGAN Table 3's generator (~290k parameters)
@@ -112,8 +112,7 @@ class UnrolledGenerator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """``[B, in_channels, size, size]`` -> ``[B]`` logits; strided convs (BN after each but the first, or after
-    every one for the Table-3 presets) + LeakyReLU.
+    """``[B, in_channels, size, size]`` -> ``[B]`` logits; strided convs (BN after the first) + LeakyReLU.
 
     ``features`` maps images to the flattened last conv activations ``[B, feature_dim]``; ``head`` is the linear
     logit on top (the conditional discriminator adds its class projection to it).
@@ -122,12 +121,15 @@ class Discriminator(nn.Module):
     def __init__(self, in_channels: int, size: int, preset: str = "quarter", bf16: bool = False) -> None:
         super().__init__()
         self.bf16 = bf16
-        widths, k, slope, bn_first = D_PRESETS[preset]
+        widths, k, slope = D_PRESETS[preset]
         layers: list[nn.Module] = []
         c, side = in_channels, size
         for i, w in enumerate(widths):
             layers += [nn.Conv2d(c, w, k, 2, k // 2, bias=i == 0)]
-            layers += [nn.BatchNorm2d(w)] if i or bn_first else []
+            # not on the input layer (DCGAN's rule). The reference code of PacGAN's Table 3 normalises it too; with
+            # real and fake batches normalised separately that hid the fakes' grey background from the 2/4/8-channel D
+            # and training stayed at noise (1 mode after 4,000 iterations, docs/benchmarks.md "image GANs").
+            layers += [nn.BatchNorm2d(w)] if i else []
             layers += [nn.LeakyReLU(slope)]
             c, side = w, (side + 1) // 2
         self.feature_dim = c * side * side

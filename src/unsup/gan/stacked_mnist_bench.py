@@ -2,7 +2,7 @@
 throughput of the D = 1/4 setup under the speed-ups (channels-last, bfloat16 autocast, threads) side by side.
 
 Table 3's recipe: its generator (:data:`~unsup.gan.dcgan.TABLE3`: latent 256, 4x4x64 -> three 3x3 up-convolutions,
-~290k parameters), D preset ``quarter`` (3x3 convs, 2/4/8 channels, BN on each), Adam D 2e-4 / G 1e-4,
+~290k parameters), D preset ``quarter`` (3x3 convs, 2/4/8 channels), Adam D 2e-4 / G 1e-4,
 betas (0.5, 0.99), batch 128 packs, data in [-1, 1]; the paper trains 500k iterations and scores 26,000 samples.
 """
 
