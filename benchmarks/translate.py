@@ -52,7 +52,7 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
     data = Translation(a, b, paired=False, crop=28, flip=False)
     model, info = _train("digits", data, (ta[:8], tb[:8]), out / "digits",
                          n_epochs=args.epochs, n_epochs_decay=args.decay_epochs)  # fmt: skip
-    scores = eval_digits(model)
+    scores = eval_digits(model, judge=args.judge)
     print(f"\nMNIST <-> digits CycleGAN, {info['epochs']} epochs, {info['cpu_min']:.1f} CPU min "
           f"({info['wall_min']:.1f} wall min, shared machine)")  # fmt: skip
     print(f"{'direction':<12}{'class kept':>12}{'untranslated':>14}{'judge in-domain':>17}{'cycle L1':>10}")
@@ -184,6 +184,7 @@ def main() -> None:
     p.add_argument("--sr-epochs", type=int, default=6, help="sr: epochs at full LR (and as many decaying)")
     p.add_argument("--sr-presets", nargs="+", choices=["sr", "sr-pix2pix"], default=["sr", "sr-pix2pix"])
     p.add_argument("--patches", type=int, default=8000, help="sr: training patches")
+    p.add_argument("--judge", default="svm", choices=["svm", "cnn"], help="digits: classifiers judging class kept")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--memory-steps", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)

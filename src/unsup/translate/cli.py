@@ -156,7 +156,7 @@ def _eval(args: argparse.Namespace) -> int:
     device = _device(args.device)
     model, spec, train = open_run(Path(args.run), device)
     if spec["kind"] == "digits":
-        scores = eval_digits(model, train.seed)
+        scores = eval_digits(model, train.seed, args.judge)
     elif spec["kind"] == "sr":
         scores = eval_sr(model, spec["scale"], patch=train.load)
     else:
@@ -214,4 +214,6 @@ def register(cli) -> None:
     p = cli.group_command("translate", "eval", _eval, "Score a trained run on held-out data.")
     p.add_argument("run", metavar="RUN")
     p.add_argument("--json", action="store_true", help="one JSON line instead of a table")
+    p.add_argument("--judge", default="svm", choices=["svm", "cnn"],
+                   help="digits: who judges class kept (svm: RBF SVM on pixels; cnn: digit CNN, slower)")  # fmt: skip
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
