@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from unsup.translate.data import Translation, digits_pair, sr_patches
-from unsup.translate.evaluate import eval_digits, eval_sr
+from unsup.translate.evaluate import JUDGES, eval_digits, eval_sr
 from unsup.translate.presets import build_model, preset
 from unsup.translate.trainer import fit
 
@@ -184,7 +184,7 @@ def main() -> None:
     p.add_argument("--sr-epochs", type=int, default=6, help="sr: epochs at full LR (and as many decaying)")
     p.add_argument("--sr-presets", nargs="+", choices=["sr", "sr-pix2pix"], default=["sr", "sr-pix2pix"])
     p.add_argument("--patches", type=int, default=8000, help="sr: training patches")
-    p.add_argument("--judge", default="svm", choices=["svm", "cnn"], help="digits: classifiers judging class kept")
+    p.add_argument("--judge", default="svm", choices=JUDGES, help="digits: classifiers judging class kept")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--memory-steps", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)

@@ -33,7 +33,6 @@ D_PRESETS: dict[str, tuple[tuple[int, ...], int, float]] = {
     "full": ((64, 128, 256, 512), 5, 0.2),
     "base": ((32, 64, 128), 3, 0.2),  # a mid-sized D for small images (the conditional demo on 8x8 digits)
 }
-G_ARCHS = ("dcgan", "unrolled")
 TABLE3 = dict(g_arch="unrolled", g_width=8, latent_dim=256)  # PacGAN Table 3's generator (~290k parameters)
 
 
@@ -56,8 +55,8 @@ class DCGANConfig:
         for name in ("channels", "latent_dim", "g_width", "pack"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
-        if self.g_arch not in G_ARCHS:
-            raise ValueError(f"g_arch must be one of {', '.join(G_ARCHS)}; got {self.g_arch!r}")
+        if self.g_arch not in GENERATORS:
+            raise ValueError(f"g_arch must be one of {', '.join(GENERATORS)}; got {self.g_arch!r}")
         if self.d_preset not in D_PRESETS:
             raise ValueError(f"d_preset must be one of {', '.join(D_PRESETS)}; got {self.d_preset!r}")
 
@@ -66,7 +65,21 @@ def _autocast(x: torch.Tensor, enabled: bool) -> torch.autocast:
     return torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-class Generator(nn.Module):
+class _ProjectAndUpsample(nn.Module):
+    """Shared forward of the generators: ``fc`` projects z, the result is viewed as ``start`` maps, ``body``
+    up-samples them to an image; under bfloat16 autocast when ``bf16``."""
+
+    fc: nn.Module
+    body: nn.Module
+    start: tuple[int, int, int]
+    bf16: bool
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        with _autocast(z, self.bf16):
+            return self.body(self.fc(z).view(len(z), *self.start)).float()
+
+
+class Generator(_ProjectAndUpsample):
     """``[N, latent_dim]`` -> ``[N, channels, size, size]`` in (-1, 1): linear to ``size/4``, two 2x upsamplings."""
 
     def __init__(self, latent_dim: int, channels: int, size: int, width: int, bf16: bool = False) -> None:
@@ -82,12 +95,8 @@ class Generator(nn.Module):
         self.body = nn.Sequential(*up(4 * width, 2 * width), *up(2 * width, width),
                                   nn.Conv2d(width, channels, 3, padding=1), nn.Tanh())  # fmt: skip
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        with _autocast(z, self.bf16):
-            return self.body(self.fc(z).view(len(z), *self.start)).float()
 
-
-class UnrolledGenerator(nn.Module):
+class UnrolledGenerator(_ProjectAndUpsample):
     """``[N, latent_dim]`` -> ``[N, channels, size, size]`` in (-1, 1): linear to ``8·width`` maps of ``⌈size/8⌉²``,
     three (3x3 transposed conv, BN, ReLU) doublings to ``4·width``, ``2·width``, ``width`` channels, 3x3 conv, tanh."""
 
@@ -106,9 +115,8 @@ class UnrolledGenerator(nn.Module):
                        nn.BatchNorm2d(chans[i + 1]), nn.ReLU()]  # fmt: skip
         self.body = nn.Sequential(*layers, nn.Conv2d(width, channels, 3, padding=1), nn.Tanh())
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        with _autocast(z, self.bf16):
-            return self.body(self.fc(z).view(len(z), *self.start)).float()
+
+GENERATORS: dict[str, type[_ProjectAndUpsample]] = {"dcgan": Generator, "unrolled": UnrolledGenerator}
 
 
 class Discriminator(nn.Module):
@@ -143,8 +151,7 @@ class Discriminator(nn.Module):
 
 def build_dcgan(cfg: DCGANConfig) -> GAN:
     """A (Pac)DCGAN game for the shared trainer: D's first layer takes ``pack * channels`` input channels."""
-    make = UnrolledGenerator if cfg.g_arch == "unrolled" else Generator
-    G = make(cfg.latent_dim, cfg.channels, cfg.size, cfg.g_width, cfg.bf16)
+    G = GENERATORS[cfg.g_arch](cfg.latent_dim, cfg.channels, cfg.size, cfg.g_width, cfg.bf16)
     D = Discriminator(cfg.pack * cfg.channels, cfg.size, cfg.d_preset, cfg.bf16)
     game = GAN(G, D, cfg.latent_dim, loss=cfg.loss, pack=cfg.pack)
     return game.to(memory_format=torch.channels_last) if cfg.channels_last else game
