@@ -42,3 +42,14 @@ def test_demo_step(tmp_path):
 
     summary = demo(tmp_path, 0)
     assert set(summary) == {"GAN", "PacGAN2"} and (tmp_path / "pacgan-ring.png").exists()
+
+
+def test_trials_train_with_the_reference_non_saturating_loss(monkeypatch):
+    import unsup.gan.mlp as mlp
+
+    seen = []
+    build = mlp.build_game
+    monkeypatch.setattr(mlp, "build_game", lambda *a, **k: seen.append(k["loss"]) or build(*a, **k))
+    run_trial("ring", variants([1])[0], Schedule(steps=2), seed=0)
+    run_trial("ring", variants([1])[0], Schedule(steps=2, loss="minimax"), seed=0)
+    assert seen == ["ns", "minimax"]

@@ -2,8 +2,9 @@
 lecture's two "is PacGAN cheating?" controls, run as independent trials spread over single-thread processes.
 
 Reference setup: G 4 × 400 ReLU+BN with latent dim 2, D 3 × 200 maxout (5 pieces), Adam lr 1e-4 and β1 0.8,
-100 packs per minibatch, N(0, 0.02²) init, a fixed training set of 100k points, each pack slot an independent
-resample and a separate G call, the reference's simultaneous D/G update, 400k iterations, metrics on 2,500 samples.
+the non-saturating generator loss ``softplus(-f(G(z)))`` (the reference's ``generator_loss``), 100 packs per
+minibatch, N(0, 0.02²) init, a fixed training set of 100k points, each pack slot an independent resample and a
+separate G call, the reference's simultaneous D/G update, 400k iterations, metrics on 2,500 samples.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Schedule:
     lr: float = 1e-4
     beta1: float = 0.8
     update: str = "simultaneous"
+    loss: str = "ns"  # the reference's G loss is -log D(G(z)); the lecture's saturating "minimax" learns far slower
     lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
 
 
@@ -87,7 +89,7 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
     t0 = time.perf_counter()
     dataset = DATASETS.get(data)(seed=seed)
     torch.manual_seed(seed)
-    game = build_game(dataset, pack=variant.pack, d_hidden=variant.d_hidden)
+    game = build_game(dataset, pack=variant.pack, loss=schedule.loss, d_hidden=variant.d_hidden)
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
                       betas=(schedule.beta1, 0.999), update=schedule.update, lr_decay=schedule.lr_decay,
                       seed=seed, device="auto",
