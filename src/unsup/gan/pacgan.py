@@ -47,7 +47,7 @@ class Schedule:
     lr: float = 1e-4
     beta1: float = 0.8
     update: str = "simultaneous"
-    loss: str = "ns"  # the reference's G loss is -log D(G(z)); the lecture's saturating "minimax" learns far slower
+    loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
     lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
 
 
