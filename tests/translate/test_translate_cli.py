@@ -33,6 +33,14 @@ def test_missing_and_empty_folders_are_one_line_errors(tmp_path, capsys):
     _one_line_error(capsys, ["translate", "eval", str(tmp_path)], "not a translation run")
 
 
+def test_semantic_term_needs_labelled_data(tmp_path, capsys):
+    a = _folder(tmp_path / "A", 2)
+    _one_line_error(capsys, ["translate", "train", "--a", str(a), "--b", str(a), "--semantic", "A"], "labels")
+    _one_line_error(capsys, ["translate", "train", "--data", "sr4", "--semantic", "A"], "labels")
+    _one_line_error(capsys, ["translate", "train", "--data", "digits", "--semantic", "B", "--lambda-semantic", "0"],
+                    "--lambda-semantic")  # fmt: skip
+
+
 def test_train_apply_eval_round_trip(tmp_path, capsys):
     a, b = _folder(tmp_path / "A", 4), _folder(tmp_path / "B", 4, seed=1, prefix="b")
     runs = tmp_path / "runs"

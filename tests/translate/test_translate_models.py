@@ -6,7 +6,7 @@ from torch import nn
 
 from unsup.translate.cyclegan import CycleGAN, CycleGANConfig
 from unsup.translate.data import Translation
-from unsup.translate.losses import cycle_loss, identity_loss
+from unsup.translate.losses import cycle_loss, identity_loss, semantic_loss
 from unsup.translate.paired import PairedConfig, PairedTranslator
 
 TINY = CycleGANConfig(ch_a=1, ch_b=1, ngf=4, n_blocks=1, ndf=4, n_layers=2, pool_size=4)
@@ -70,3 +70,57 @@ def test_unpaired_batches_repeat_per_epoch_and_cover_a():
     seen = torch.cat([x for x, _ in first])[:, 0, 0, 0]
     assert sorted(seen.tolist()) == list(range(10))
     assert not torch.equal(first[0][0], next(data.batches(epoch=4, batch_size=2, seed=0))[0])
+
+
+class _MeanSign(nn.Module):
+    """Two-class 'classifier': class 0 for images brighter than mid-grey, class 1 for darker ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor(10.0))
+
+    def forward(self, x):
+        m = x.mean(dim=(1, 2, 3))
+        return torch.stack([m, -m], 1) * self.scale
+
+
+def test_semantic_loss_is_low_when_the_class_is_kept_and_reaches_only_the_translation():
+    f = _MeanSign().requires_grad_(False)
+    gen = torch.Generator().manual_seed(0)
+    src = torch.rand(6, 1, 8, 8, generator=gen) * 0.2 + torch.tensor([0.4, 0.4, 0.4, -0.6, -0.6, -0.6]).view(6, 1, 1, 1)
+    kept = src.clone().requires_grad_(True)
+    flipped = (-src).requires_grad_(True)
+    low, high = semantic_loss(f, src, kept), semantic_loss(f, src, flipped)
+    assert low < 0.01 and high > 5
+    high.backward()
+    assert flipped.grad.abs().sum() > 0 and f.scale.grad is None
+
+
+def test_semantic_term_needs_a_classifier_and_leaves_it_frozen_in_eval_mode():
+    cfg = dataclasses.replace(TINY, lambda_semantic=1.0)
+    with pytest.raises(ValueError, match="lambda_semantic"):
+        CycleGAN(cfg)
+    with pytest.raises(ValueError, match="lambda_semantic"):
+        CycleGAN(TINY, classifier=_MeanSign())
+    f = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.LazyLinear(3))
+    f(torch.rand(2, 1, 16, 16))  # materialise the lazy layer
+    model = CycleGAN(cfg, classifier=f).train()
+    assert not f.training and all(not p.requires_grad for p in f.parameters())
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    terms = model.train_step(torch.rand(2, 1, 16, 16) * 2 - 1, torch.rand(2, 1, 16, 16) * 2 - 1)
+    assert set(terms) == {"G_adv", "cycle", "identity", "semantic", "D"} and terms["semantic"] > 0
+    changed = {k.split(".")[0] for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed == {"G_AB", "G_BA", "D_A", "D_B"}  # BN running stats included: the classifier never trains
+
+
+def test_semantic_term_teaches_the_generators_to_keep_the_class():
+    torch.manual_seed(0)
+    cfg = dataclasses.replace(TINY, lambda_cycle=0.0, lambda_identity=0.0, lambda_semantic=10.0)
+    model = CycleGAN(cfg, classifier=_MeanSign())
+    a = torch.rand(8, 1, 16, 16) * 2 - 1
+    a[:4] = a[:4] * 0.5 + 0.5  # half bright, half dark
+    b = -a
+    first = model.train_step(a, b)["semantic"]
+    for _ in range(30):
+        last = model.train_step(a, b)["semantic"]
+    assert last < 0.5 * first

@@ -54,3 +54,21 @@ def test_short_digits_run_lowers_the_cycle_loss(tmp_path):
     assert history[-1]["cycle"] < 0.8 * history[0]["cycle"]
     assert (tmp_path / "samples" / "epoch_004.png").is_file() and (tmp_path / "loss.png").is_file()
     assert history[-1]["dependence_AtoB"] > 0.1
+
+
+def test_a_semantic_run_reopens_with_its_classifier(tmp_path):
+    from unsup.metrics.mnist_classifier import DigitCNN
+    from unsup.translate.runs import open_run, start_run
+
+    cfg, data, probe = _digits_setup(n=16)
+    cfg = dataclasses.replace(cfg, lambda_semantic=1.0)
+    train = TrainConfig(n_epochs=1, n_epochs_decay=0, batch_size=8, load=28, crop=28, flip=False)
+    torch.manual_seed(3)
+    model = build_model(cfg, classifier=DigitCNN())
+    start_run(tmp_path, cfg, train, {"kind": "digits", "labels": "A"}, "digits")
+    history = fit(model, data, tmp_path, train, probe, progress=False)
+    assert history[-1]["semantic"] > 0
+    reopened, spec, _ = open_run(tmp_path, torch.device("cpu"))
+    assert spec["labels"] == "A" and not reopened.classifier.training
+    for (k, v), w in zip(model.classifier.state_dict().items(), reopened.classifier.state_dict().values(), strict=True):
+        assert torch.equal(v, w), k

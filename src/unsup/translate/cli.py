@@ -16,7 +16,16 @@ from unsup.cli import UsageError
 from unsup.data.images import IMAGE_SUFFIXES
 from unsup.translate.presets import PRESETS, build_model, preset
 from unsup.translate.report import png_bytes, to_uint8, write_index
-from unsup.translate.runs import load_images, open_run, probe_images, read_config, start_run, translation, with_epochs
+from unsup.translate.runs import (
+    load_images,
+    open_run,
+    probe_images,
+    read_config,
+    semantic_classifier,
+    start_run,
+    translation,
+    with_epochs,
+)
 
 
 def _device(name: str) -> torch.device:
@@ -33,8 +42,14 @@ def _data_spec(args: argparse.Namespace) -> tuple[dict, str]:
         if args.a or args.b:
             raise UsageError("give either --data or --a/--b, not both")
         if args.data == "digits":
-            return {"kind": "digits"}, "digits"
+            if args.semantic and not args.lambda_semantic > 0:
+                raise UsageError(f"--lambda-semantic must be > 0; got {args.lambda_semantic}")
+            return {"kind": "digits", **({"labels": args.semantic} if args.semantic else {})}, "digits"
+        if args.semantic:
+            raise UsageError("--semantic needs class labels: only --data digits has them")
         return {"kind": "sr", "scale": int(args.data[2:]), "n": args.patches}, "sr"
+    if args.semantic:
+        raise UsageError("--semantic needs class labels: only --data digits has them")
     if args.a is None:
         raise UsageError("give --a DIR_A (and --b DIR_B), or --data digits|sr2|sr4")
     if args.b is None and not args.paired:
@@ -70,7 +85,9 @@ def _train(args: argparse.Namespace) -> int:
         if paired != (type(cfg).__name__ == "PairedConfig"):
             raise UsageError(f"preset {name!r} needs {'paired' if not paired else 'unpaired'} data")
         cfg = dataclasses.replace(cfg, ch_a=a.shape[1], ch_b=b.shape[1])
-        model = build_model(cfg, train.seed).to(device)
+        if args.semantic:  # labelled data is unpaired digits here, so cfg is CycleGAN's
+            cfg = dataclasses.replace(cfg, lambda_semantic=args.lambda_semantic)
+        model = build_model(cfg, train.seed, semantic_classifier(spec, train, fresh=True)).to(device)
         if train.crop % model.multiple:
             raise UsageError(f"--crop {train.crop}: this generator needs a multiple of {model.multiple}")
         run = new_run_dir(args.out, "translate")
@@ -162,7 +179,7 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         scores = _eval_folders(model, spec, train)
     if args.json:
-        print(json.dumps({"run": str(args.run), "data": spec["kind"], **scores}))
+        print(json.dumps({"run": str(args.run), "data": spec["kind"], "labels_used": spec.get("labels"), **scores}))
     else:
         for k, v in scores.items():
             print(f"{k:>20}  {v:.4f}")
@@ -191,6 +208,12 @@ def register(cli) -> None:
     p.add_argument("--paired", action="store_true", help="--a/--b hold aligned pairs")
     p.add_argument("--grey", action="store_true", help="read folder images as one-channel grey")
     p.add_argument("--data", choices=["digits", "sr2", "sr4"], help="built-in data: MNIST<->digits, SR x2/x4 patches")
+    p.add_argument(
+        "--semantic",
+        choices=["A", "B"],
+        help="digits: add CyCADA's semantic term, its classifier trained on this domain's labels",
+    )
+    p.add_argument("--lambda-semantic", type=float, default=1.0, help="weight of the semantic term (default 1)")
     p.add_argument("--patches", type=int, default=2000, help="number of SR training patches (default 2000)")
     p.add_argument("--preset", choices=list(PRESETS), help="default: digits, sr, pix2pix (--paired) or cyclegan")
     p.add_argument("--epochs", type=int, help="epochs at the full learning rate (preset's by default)")

@@ -2,6 +2,8 @@
 
 G minimises ``L_GAN(G, D_B) + L_GAN(F, D_A) + λ (‖F(G(a)) - a‖₁ + ‖G(F(b)) - b‖₁)
 + λ·λ_idt (‖G(b) - b‖₁ + ‖F(a) - a‖₁)``; each D sees real images and fakes drawn through a history pool.
+With ``lambda_semantic > 0`` G also minimises CyCADA's ``λ_sem (CE(f(G(a)), f(a)) + CE(f(F(b)), f(b)))`` for a
+frozen classifier ``f`` trained on one domain's labels (see :func:`unsup.translate.losses.semantic_loss`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from torch import Tensor, nn
 
 from unsup.gan import losses
 from unsup.translate.generators import build_generator
-from unsup.translate.losses import cycle_loss, identity_loss
+from unsup.translate.losses import cycle_loss, identity_loss, semantic_loss
 from unsup.translate.patchgan import PatchDiscriminator
 from unsup.translate.pool import HistoryPool
 
@@ -33,6 +35,7 @@ class CycleGANConfig:
     gan_loss: str = "ls"
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5
+    lambda_semantic: float = 0.0  # 0: plain CycleGAN; > 0 needs a classifier (uses one domain's labels)
     pool_size: int = 50
     lr: float = 2e-4
     beta1: float = 0.5
@@ -53,16 +56,24 @@ def _two(net: nn.Module, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
 
 
 class CycleGAN(nn.Module):
-    """Unpaired translation; :meth:`train_step` takes batches ``a [B, ch_a, H, W]`` and ``b [B, ch_b, H, W]``."""
+    """Unpaired translation; :meth:`train_step` takes batches ``a [B, ch_a, H, W]`` and ``b [B, ch_b, H, W]``.
+
+    ``classifier`` (needed iff ``cfg.lambda_semantic > 0``) maps images of either domain to class logits
+    ``[B, n_classes]``; it is frozen, kept in eval mode, and saved with the networks.
+    """
 
     directions = ("AtoB", "BtoA")
 
-    def __init__(self, cfg: CycleGANConfig, seed: int = 0) -> None:
+    def __init__(self, cfg: CycleGANConfig, seed: int = 0, classifier: nn.Module | None = None) -> None:
         super().__init__()
         losses.check_kind(cfg.gan_loss)
         if cfg.lambda_identity > 0 and cfg.ch_a != cfg.ch_b:
             raise ValueError(f"lambda_identity > 0 needs ch_a == ch_b; got {cfg.ch_a} and {cfg.ch_b}")
+        if cfg.lambda_semantic < 0 or (cfg.lambda_semantic > 0) != (classifier is not None):
+            raise ValueError(f"lambda_semantic must be >= 0, and > 0 exactly when a classifier is given; got "
+                             f"{cfg.lambda_semantic} with classifier={type(classifier).__name__}")  # fmt: skip
         self.cfg = cfg
+        self.classifier = classifier.eval().requires_grad_(False) if classifier is not None else None
         self.G_AB = build_generator(cfg.generator, cfg.ch_a, cfg.ch_b, cfg.ngf, cfg.n_blocks, cfg.n_down)
         self.G_BA = build_generator(cfg.generator, cfg.ch_b, cfg.ch_a, cfg.ngf, cfg.n_blocks, cfg.n_down)
         self.D_A = PatchDiscriminator(cfg.ch_a, cfg.ndf, cfg.n_layers)
@@ -74,6 +85,13 @@ class CycleGAN(nn.Module):
         self.opt_D = torch.optim.Adam([*self.D_A.parameters(), *self.D_B.parameters()], lr=cfg.lr, betas=betas)
         self.optimizers = [self.opt_G, self.opt_D]
         self.multiple = self.G_AB.multiple
+
+    def train(self, mode: bool = True) -> CycleGAN:
+        """As ``nn.Module.train``, but the frozen classifier stays in eval mode (its batch norm and dropout)."""
+        super().train(mode)
+        if self.classifier is not None:
+            self.classifier.eval()
+        return self
 
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         """``G(x)`` for 'AtoB', ``F(x)`` for 'BtoA'."""
@@ -100,6 +118,11 @@ class CycleGAN(nn.Module):
         cyc = cycle_loss(a, rec_a) + cycle_loss(b, rec_b)
         idt = identity_loss(b, idt_b) + identity_loss(a, idt_a) if use_idt else torch.zeros(())
         loss_g = adv + cfg.lambda_cycle * (cyc + cfg.lambda_identity * idt)
+        terms = {}
+        if self.classifier is not None:
+            sem = semantic_loss(self.classifier, a, fake_b) + semantic_loss(self.classifier, b, fake_a)
+            loss_g = loss_g + cfg.lambda_semantic * sem
+            terms["semantic"] = sem.item() / 2
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()
@@ -111,7 +134,8 @@ class CycleGAN(nn.Module):
         self.opt_D.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_D.step()
-        return {"G_adv": adv.item(), "cycle": cyc.item() / 2, "identity": idt.item() / 2, "D": loss_d.item() / 2}
+        return {"G_adv": adv.item(), "cycle": cyc.item() / 2, "identity": idt.item() / 2, **terms,
+                "D": loss_d.item() / 2}  # fmt: skip
 
     def full_state(self) -> dict:
         """Networks, both optimizers and both history pools: everything a resumed run needs."""

@@ -1,8 +1,10 @@
-"""CycleGAN's reconstruction terms; the adversarial terms come from :mod:`unsup.gan.losses`."""
+"""CycleGAN's reconstruction and semantic terms; the adversarial terms come from :mod:`unsup.gan.losses`."""
 
 from __future__ import annotations
 
-from torch import Tensor
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
 
 
 def cycle_loss(real: Tensor, reconstructed: Tensor) -> Tensor:
@@ -13,3 +15,12 @@ def cycle_loss(real: Tensor, reconstructed: Tensor) -> Tensor:
 def identity_loss(real: Tensor, mapped: Tensor) -> Tensor:
     """``‖G(b) - b‖₁`` as a per-pixel mean for ``G: A -> B`` fed a B image: G should leave its own domain alone."""
     return (mapped - real).abs().mean()
+
+
+def semantic_loss(classifier: nn.Module, source: Tensor, translated: Tensor) -> Tensor:
+    """CyCADA's semantic consistency (Hoffman et al. 2018): ``CE(f(G(x)), argmax f(x))`` for a frozen classifier
+    ``f``, so a translation keeps the class ``f`` sees in its input. ``source`` and ``translated`` are
+    ``[B, C, H, W]``; the pseudo-labels carry no gradient, the loss reaches G through ``f``'s input only."""
+    with torch.no_grad():
+        labels = classifier(source).argmax(1)
+    return F.cross_entropy(classifier(translated), labels)

@@ -76,10 +76,11 @@ def preset(name: str) -> tuple[CycleGANConfig | PairedConfig, TrainConfig]:
     return cls(**model_kw), TrainConfig(**train_kw)
 
 
-def build_model(cfg: CycleGANConfig | PairedConfig, seed: int = 0) -> nn.Module:
-    """A :class:`CycleGAN` or :class:`PairedTranslator` for ``cfg``, its weights drawn with seed ``seed``."""
+def build_model(cfg: CycleGANConfig | PairedConfig, seed: int = 0, classifier: nn.Module | None = None) -> nn.Module:
+    """A :class:`CycleGAN` or :class:`PairedTranslator` for ``cfg``, its weights drawn with seed ``seed``;
+    ``classifier`` is CycleGAN's frozen semantic classifier (``cfg.lambda_semantic > 0`` only)."""
     torch.manual_seed(seed)
-    return CycleGAN(cfg, seed) if isinstance(cfg, CycleGANConfig) else PairedTranslator(cfg, seed)
+    return CycleGAN(cfg, seed, classifier) if isinstance(cfg, CycleGANConfig) else PairedTranslator(cfg, seed)
 
 
 def config_dict(cfg: CycleGANConfig | PairedConfig, train: TrainConfig) -> dict:

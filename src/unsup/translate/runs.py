@@ -2,7 +2,8 @@
 
 The data spec names where the images come from, so ``train --resume``, ``apply`` and ``eval`` rebuild the same
 data and model: ``{"kind": "digits"}``, ``{"kind": "sr", "scale": 4, "n": 2000}`` or
-``{"kind": "folders", "a": DIR, "b": DIR | None, "paired": bool, "grey": bool}``.
+``{"kind": "folders", "a": DIR, "b": DIR | None, "paired": bool, "grey": bool}``. A digits spec with
+``"labels": "A"`` or ``"B"`` trains CycleGAN's semantic classifier on that domain's training labels.
 """
 
 from __future__ import annotations
@@ -35,6 +36,22 @@ def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
     raise ValueError(f"unknown data kind {kind!r}")
 
 
+def semantic_classifier(spec: dict, train: TrainConfig, fresh: bool) -> nn.Module | None:
+    """The frozen classifier of a run with a semantic term, ``None`` for one without: the project's digit CNN
+    trained (``fresh``) on the training images of the domain ``spec["labels"]`` names, or untrained for a
+    checkpoint to fill. Its seed is ``train.seed + 1``: never the same network as the evaluation's judge."""
+    domain = spec.get("labels")
+    if domain is None:
+        return None
+    from unsup.metrics.mnist_classifier import DigitCNN, train_classifier
+
+    if not fresh:
+        return DigitCNN()
+    a, ya, b, yb = digits_pair(True, train.seed)
+    x, y = (a, ya) if domain == "A" else (b, yb)
+    return train_classifier(x, y, epochs=15, seed=train.seed + 1)
+
+
 def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:
     """Fixed inputs for the per-epoch sample grid and collapse check: held-out ones where the data has them."""
     if spec["kind"] == "digits":
@@ -64,7 +81,7 @@ def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.
     """``(model, data spec, train config)`` of a run; with ``trained`` its last checkpoint is loaded."""
     config = read_config(run)
     cfg, train = configs_from_dict(config)
-    model = build_model(cfg, train.seed).to(device)
+    model = build_model(cfg, train.seed, semantic_classifier(config["data"], train, fresh=False)).to(device)
     ckpt = Path(run) / "checkpoint.pt"
     if trained:
         if not ckpt.is_file():
