@@ -50,15 +50,15 @@ def _train(name: str, data: Translation, probe, out: Path, spec: dict | None = N
 
 
 def part_digits(args: argparse.Namespace, out: Path) -> dict:
-    a, _, b, _ = digits_pair(True)
-    ta, _, tb, _ = digits_pair(False)
+    a, _, b, _ = digits_pair(True, args.seed)
+    ta, _, tb, _ = digits_pair(False, args.seed)
     data = Translation(a, b, paired=False, crop=28, flip=False)
     semantic = args.semantic != "none"
     spec = {"kind": "digits", "labels": args.semantic} if semantic else None
     model_kw = {"lambda_semantic": args.lambda_semantic} if semantic else None
     model, info = _train("digits", data, (ta[:8], tb[:8]), out / "digits", spec, model_kw,
-                         n_epochs=args.epochs, n_epochs_decay=args.decay_epochs)  # fmt: skip
-    scores = eval_digits(model, judge=args.judge)
+                         n_epochs=args.epochs, n_epochs_decay=args.decay_epochs, seed=args.seed)  # fmt: skip
+    scores = eval_digits(model, args.seed, args.judge)  # as `unsup translate eval`: split and judges use the seed
     label = f"CycleGAN + semantic term (labels of {args.semantic} only)" if semantic else "CycleGAN"
     print(f"\nMNIST <-> digits {label}, {info['epochs']} epochs, {info['cpu_min']:.1f} CPU min "
           f"({info['wall_min']:.1f} wall min)")  # fmt: skip
@@ -202,6 +202,7 @@ def main() -> None:
         help="digits: add CyCADA's semantic term with a classifier trained on this domain's labels",
     )
     p.add_argument("--lambda-semantic", type=float, default=1.0, help="digits: weight of the semantic term")
+    p.add_argument("--seed", type=int, default=0, help="digits: seed of the split, networks, judges")
     p.add_argument("--judge", default="svm", choices=JUDGES, help="digits: classifiers judging class kept")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--memory-steps", type=int, default=2)
