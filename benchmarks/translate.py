@@ -151,7 +151,6 @@ _MEMORY_CHILD = """
 import json, resource, sys, time, torch
 torch.set_num_threads(1)
 from unsup.translate.presets import build_model, preset
-from unsup.translate.runs import semantic_classifier
 sys.path.insert(0, {bench!r})
 from translate import plain_step
 cfg, _ = preset("cyclegan")

@@ -38,18 +38,16 @@ def _device(name: str) -> torch.device:
 
 def _data_spec(args: argparse.Namespace) -> tuple[dict, str]:
     """The data spec and default preset for the train command's data arguments."""
+    if args.semantic and args.data != "digits":
+        raise UsageError("--semantic needs class labels: only --data digits has them")
+    if args.semantic and not args.lambda_semantic > 0:
+        raise UsageError(f"--lambda-semantic must be > 0; got {args.lambda_semantic}")
     if args.data is not None:
         if args.a or args.b:
             raise UsageError("give either --data or --a/--b, not both")
         if args.data == "digits":
-            if args.semantic and not args.lambda_semantic > 0:
-                raise UsageError(f"--lambda-semantic must be > 0; got {args.lambda_semantic}")
             return {"kind": "digits", **({"labels": args.semantic} if args.semantic else {})}, "digits"
-        if args.semantic:
-            raise UsageError("--semantic needs class labels: only --data digits has them")
         return {"kind": "sr", "scale": int(args.data[2:]), "n": args.patches}, "sr"
-    if args.semantic:
-        raise UsageError("--semantic needs class labels: only --data digits has them")
     if args.a is None:
         raise UsageError("give --a DIR_A (and --b DIR_B), or --data digits|sr2|sr4")
     if args.b is None and not args.paired:
