@@ -8,6 +8,7 @@ labels, as in the paper.
 
     nice -n 10 python benchmarks/infogan_cr.py --preset sprites --seeds 0 1 2 --workers 2
     python benchmarks/infogan_cr.py --preset dsprites-paper --device cuda   # the reference's full schedule (GPU)
+    python benchmarks/infogan_cr.py --preset dsprites-paper --budget-s 300 --seeds 0 1 2   # scaled to a GPU lease
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -41,19 +43,22 @@ PRESETS = {
 }  # fmt: skip
 
 
-def _probe(game, data):
-    from unsup.gan.infogan import q_encoder
-    from unsup.metrics.disentangle import dataset_probe
+def scaled(preset: dict, steps: int) -> dict:
+    """``preset`` run for ``steps`` iterations: α's start and the gap schedule keep their place in the run, and
+    the in-training evaluations (and checkpoints) stay at most 20."""
+    r = steps / preset["steps"]
+    model = dict(preset["model"])
+    model["cr_start"] = round(model["cr_start"] * r)
+    model["gap_every"] = max(1, round(model["gap_every"] * r))
+    eval_every = max(1, round(preset["eval_every"] * r), steps // 20)
+    return dict(preset, steps=steps, eval_every=eval_every, model=model)
 
-    return dataset_probe(data.factors, q_encoder(game))
 
-
-def train_one(job: dict) -> dict:
-    """Train one model for one seed; returns its final metrics, wall time and run folder."""
+def _setup(job: dict):
+    """(data, game, TrainConfig, model options) of one job; seeds torch first, so both models of a seed start alike."""
     from unsup.data.registry import DATASETS
     from unsup.gan.infogan import build_infogan, build_infogan_cr
-    from unsup.gan.trainer import TrainConfig, Trainer
-    from unsup.metrics.disentangle import all_metrics, factor_vae_score
+    from unsup.gan.trainer import TrainConfig
 
     torch.set_num_threads(job["threads"])
     p, seed = job["preset"], job["seed"]
@@ -65,33 +70,70 @@ def train_one(job: dict) -> dict:
         game = build_infogan(data, loss="ns", **opts)
     else:
         game = build_infogan_cr(data, loss="ns", **opts)
-    votes = job["eval_votes"]
+    cfg = TrainConfig(steps=p["steps"], batch=p["batch"], lr_d=p["lr_d"], lr_g=p["lr_g"], betas=(0.5, 0.999),
+                      seed=seed, out=job["out"], ckpt_every=p["eval_every"], sample_every=p["eval_every"],
+                      log_every=p.get("log_every", 100), device=job["device"], progress=False)  # fmt: skip
+    return data, game, cfg, opts
+
+
+def train_one(job: dict) -> dict:
+    """Train one model for one seed; returns its final metrics, wall time and run folder."""
+    from unsup.gan.infogan import q_probe
+    from unsup.gan.trainer import Trainer
+    from unsup.metrics.disentangle import all_metrics, factor_vae_score
+
+    data, game, cfg, opts = _setup(job)
+    seed, votes = job["seed"], job["eval_votes"]
 
     def evaluate(g):
         g.eval()
-        score = factor_vae_score(_probe(g, data), np.random.default_rng(seed), n_train=votes, n_eval=votes // 2)
+        score = factor_vae_score(q_probe(g, data.factors), np.random.default_rng(seed), n_train=votes,
+                                 n_eval=votes // 2)  # fmt: skip
         g.train()
         return {"factor_vae": score}
 
-    cfg = TrainConfig(steps=p["steps"], batch=p["batch"], lr_d=p["lr_d"], lr_g=p["lr_g"], betas=(0.5, 0.999),
-                      seed=seed, out=job["out"], ckpt_every=p["eval_every"], sample_every=p["eval_every"],
-                      device=job["device"], progress=False)  # fmt: skip
     t0 = time.perf_counter()
     trainer = Trainer(game, data, cfg, evaluate=evaluate)
     # the CLI's run-folder format, so `unsup gan traverse|disentangle RUN` work on benchmark runs too
-    spec = dict(data=p["data"], data_opts={}, model=job["model"], model_opts=opts, pack=1, loss="ns", seed=seed)
+    spec = dict(data=job["preset"]["data"], data_opts={}, model=job["model"], model_opts=opts, pack=1, loss="ns",
+                seed=seed)  # fmt: skip
     write_json(Path(job["out"]) / "config.json", {"spec": spec, "train": asdict(cfg)})
     trainer.fit()
     seconds = time.perf_counter() - t0
     game.eval()
-    metrics = all_metrics(_probe(game, data), seed=seed, votes=job["final_votes"], samples=job["samples"])
-    return {"model": job["model"], "seed": seed, "seconds": round(seconds, 1), "run": job["out"], **metrics}
+    metrics = all_metrics(q_probe(game, data.factors), seed=seed, votes=job["final_votes"], samples=job["samples"])
+    return {"model": job["model"], "seed": seed, "steps": cfg.steps, "seconds": round(seconds, 1), "run": job["out"],
+            **metrics}  # fmt: skip
 
 
-def centrality(rows: list[dict], preset: dict) -> dict:
+def calibrate(job: dict, steps: int = 300) -> tuple[float, float]:
+    """Iterations per second of ``job`` before and after α switches on (at step ``steps // 2``), timed from the
+    trainer's log after a warm-up of ``steps // 6``; run all jobs at once so the rate includes their contention."""
+    from unsup.gan.trainer import Trainer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        preset = dict(job["preset"], steps=steps, eval_every=steps, log_every=steps // 6)
+        preset["model"] = dict(preset["model"], cr_start=steps // 2, gap_every=steps)
+        data, game, cfg, _ = _setup(dict(job, preset=preset, out=tmp))
+        Trainer(game, data, cfg).fit()
+        t = {r["step"]: r["seconds"] for r in map(json.loads, open(Path(tmp) / "metrics.jsonl")) if "seconds" in r}
+    k = steps // 6
+    return (steps // 2 - k) / (t[steps // 2] - t[k]), (steps - steps // 2) / (t[steps] - t[steps // 2])
+
+
+def steps_for(rates: list[tuple[float, float]], budget_s: float, preset: dict) -> int:
+    """Most iterations (a multiple of 100) the slowest job runs in ``budget_s`` seconds with α on for the
+    preset's last fraction of the run."""
+    frac = 1 - preset["model"]["cr_start"] / preset["steps"]
+    per_step = max((1 - frac) / before + frac / after for before, after in rates)
+    return max(100, int(budget_s / per_step) // 100 * 100)
+
+
+def centrality(rows: list[dict], preset: dict, device: str = "cpu") -> dict:
     """ModelCentrality over the InfoGAN-CR runs: the label-free pick and its FactorVAE."""
     from unsup.data.registry import DATASETS
     from unsup.gan.infogan import build_infogan_cr
+    from unsup.gan.trainer import setup_distributed
     from unsup.metrics.disentangle import model_centrality
 
     cr = [r for r in rows if r["model"] == "infogan-cr"]
@@ -101,10 +143,10 @@ def centrality(rows: list[dict], preset: dict) -> dict:
     games = []
     for r in cr:
         g = build_infogan_cr(data, loss="ns", **preset["model"])
-        g.load_state_dict(torch.load(Path(r["run"]) / "checkpoint.pt", weights_only=False)["game"])
-        games.append(g.eval())
-    models = [(lambda z, g=g: g.generate(torch.from_numpy(z)).numpy(),
-               lambda x, g=g: g.encode(torch.as_tensor(x)).numpy()) for g in games]  # fmt: skip
+        g.load_state_dict(torch.load(Path(r["run"]) / "checkpoint.pt", map_location="cpu", weights_only=False)["game"])
+        games.append(g.to(setup_distributed(device)[2]).eval())
+    models = [(lambda z, g=g: g.generate(torch.from_numpy(z)),
+               lambda x, g=g: g.encode(torch.as_tensor(x)).cpu().numpy()) for g in games]  # fmt: skip
     mc = model_centrality(models, games[0].cfg.codes, games[0].cfg.noise, n_train=200, n_eval=100, n_var=1000)
     best = int(np.argmax(mc))
     return {"model_centrality": [round(float(v), 4) for v in mc], "selected_seed": cr[best]["seed"],
@@ -142,8 +184,11 @@ def main() -> None:
     ap.add_argument("--preset", default="sprites", choices=sorted(PRESETS))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--models", nargs="+", default=["infogan-cr", "infogan"], choices=["infogan-cr", "infogan"])
-    ap.add_argument("--steps", type=int, help="override the preset's iterations (both models)")
-    ap.add_argument("--workers", type=int, default=2, help="single-thread worker processes")
+    ap.add_argument("--steps", type=int, help="override the preset's iterations (both models; schedule scaled)")
+    ap.add_argument("--budget-s", type=float,
+                    help="instead of --steps: time all jobs at once, then run as many iterations as the slowest "
+                         "fits in this many seconds of training (for a GPU lease; the steps are printed)")  # fmt: skip
+    ap.add_argument("--workers", type=int, default=2, help="worker processes (with --budget-s: one per job)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--eval-votes", type=int, default=500, help="FactorVAE votes for the in-training log")
@@ -151,25 +196,39 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=10_000, help="images for the final MIG/SAP/DCI")
     ap.add_argument("--out", default="runs")
     args = ap.parse_args()
+    if args.steps is not None and args.steps < 1 or args.budget_s is not None and args.budget_s <= 0:
+        ap.error("--steps and --budget-s must be positive")
     preset = dict(PRESETS[args.preset])
     if args.steps:
-        preset["steps"] = args.steps
+        preset = scaled(preset, args.steps)
     root = new_run_dir(args.out, f"bench-infogan-cr-{args.preset}")
-    jobs = [dict(preset=preset, seed=s, model=m, threads=args.threads, device=args.device,
-                 out=str(root / f"{m}-seed{s}"), eval_votes=args.eval_votes, final_votes=args.final_votes,
-                 samples=args.samples)
-            for s in args.seeds for m in args.models]  # fmt: skip
-    write_json(root / "config.json", {"preset": args.preset, **preset, "seeds": args.seeds})
+
+    def make_jobs(preset: dict) -> list[dict]:
+        return [dict(preset=preset, seed=s, model=m, threads=args.threads, device=args.device,
+                     out=str(root / f"{m}-seed{s}"), eval_votes=args.eval_votes, final_votes=args.final_votes,
+                     samples=args.samples)
+                for s in args.seeds for m in args.models]  # fmt: skip
+
+    jobs = make_jobs(preset)
+    workers = len(jobs) if args.budget_s else args.workers
     t0 = time.perf_counter()
     rows = []
-    with mp.get_context("spawn").Pool(args.workers) as pool:
+    with mp.get_context("spawn").Pool(workers) as pool:
+        if args.budget_s:
+            rates = pool.map(calibrate, jobs, chunksize=1)
+            preset = scaled(preset, steps_for(rates, args.budget_s, preset))
+            jobs = make_jobs(preset)
+            timed = [(round(a, 1), round(b, 1)) for a, b in rates]
+            print(f"[{time.perf_counter() - t0:.0f}s] it/s before/after alpha {timed} -> {preset['steps']} iterations",
+                  flush=True)  # fmt: skip
+        write_json(root / "config.json", {"preset": args.preset, **preset, "seeds": args.seeds})
         for r in pool.imap_unordered(train_one, jobs):
             rows.append(r)
             print(f"[{time.perf_counter() - t0:.0f}s] {r['model']} seed {r['seed']}: FactorVAE {r['factor_vae']:.3f} "
                   f"MIG {r['mig']:.3f} ({r['seconds']:.0f} s)", flush=True)  # fmt: skip
             write_json(root / "rows.json", rows)
     summary = summarize(rows)
-    summary.update(centrality(rows, preset))
+    summary.update(centrality(rows, preset, args.device))
     table = format_table(rows, summary)
     (root / "table.md").write_text(table + "\n")
     write_json(root / "summary.json", {"rows": rows, "summary": summary})

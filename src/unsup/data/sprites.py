@@ -55,6 +55,10 @@ class FactorImages:
     def render(self, factors: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def render_on(self, factors: np.ndarray, device: str | torch.device) -> torch.Tensor:
+        """:meth:`render` as a float32 tensor on ``device`` (sets that can draw on a GPU override this)."""
+        return torch.from_numpy(self.render(factors)).to(device)
+
     def _check(self, factors: np.ndarray) -> np.ndarray:
         factors = np.asarray(factors, dtype=np.int64)
         if factors.ndim != 2 or factors.shape[1] != self.num_factors:
@@ -105,31 +109,51 @@ class DSprites(FactorImages):
     def render(self, factors: np.ndarray) -> np.ndarray:
         """Factor indices ``(n, 5)`` -> binary images ``(n, 1, 64, 64)`` float32."""
         f = self._check(factors)
+        return _draw(np, f[:, 0], *self._pose(f), _XX, _YY).astype(np.float32)[:, None]
+
+    def render_on(self, factors: np.ndarray, device: str | torch.device) -> torch.Tensor:
+        """:meth:`render` computed on ``device`` (a GPU draws a batch far faster than NumPy on one core)."""
+        device = torch.device(device)
+        if device.type == "cpu":
+            return torch.from_numpy(self.render(factors))
+        f = self._check(factors)
+        # The per-image pose (and its cos/sin) comes from NumPy, so both paths threshold the same float32 values.
+        args = [torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (f[:, 0], *self._pose(f), _XX, _YY)]
+        return _draw(torch, *args).float()[:, None]
+
+    @staticmethod
+    def _pose(f: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Half-extent (px), cos φ, sin φ and centre x, y of each sprite, float32 ``(n, 1, 1)`` each."""
         scale = (0.5 + 0.1 * f[:, 1]).astype(np.float32)[:, None, None] * 12.0
         phi = (2 * np.pi * f[:, 2] / 40).astype(np.float32)[:, None, None]
         cx = (16.0 + 32.0 * f[:, 3] / 31).astype(np.float32)[:, None, None]
         cy = (16.0 + 32.0 * f[:, 4] / 31).astype(np.float32)[:, None, None]
-        # Pixel offsets rotated into the sprite's own frame, in units of its half-extent.
-        dx, dy = (_XX - cx) / scale, (_YY - cy) / scale
-        u = np.cos(phi) * dx + np.sin(phi) * dy
-        v = -np.sin(phi) * dx + np.cos(phi) * dy
-        out = np.zeros((len(f), SIZE, SIZE), dtype=bool)
-        for k, inside in enumerate((_square, _ellipse, _heart)):
-            rows = f[:, 0] == k
-            if rows.any():
-                out[rows] = inside(u[rows], v[rows])
-        return out.astype(np.float32)[:, None]
+        return scale, np.cos(phi), np.sin(phi), cx, cy
 
 
-def _square(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return np.maximum(np.abs(u), np.abs(v)) <= 0.7
+def _draw(xp, shape, scale, cos, sin, cx, cy, xx, yy):
+    """Boolean sprites ``(n, 64, 64)`` from shape indices ``(n,)`` and poses ``(n, 1, 1)``; ``xp`` is numpy or torch."""
+    # Pixel offsets rotated into the sprite's own frame, in units of its half-extent.
+    dx, dy = (xx - cx) / scale, (yy - cy) / scale
+    u = cos * dx + sin * dy
+    v = -sin * dx + cos * dy
+    out = xp.zeros_like(u, dtype=bool)
+    for k, inside in enumerate((_square, _ellipse, _heart)):
+        rows = shape == k
+        if rows.any():
+            out[rows] = inside(u[rows], v[rows])
+    return out
 
 
-def _ellipse(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _square(u, v):
+    return (abs(u) <= 0.7) & (abs(v) <= 0.7)
+
+
+def _ellipse(u, v):
     return (u / 1.0) ** 2 + (v / 0.5) ** 2 <= 1.0
 
 
-def _heart(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _heart(u, v):
     # The classic heart curve (x² + y² − 1)³ − x² y³ ≤ 0, scaled to a half-extent of about 1 and tip pointing down.
     x, y = u / 0.8, -(v + 0.1) / 0.8
     return (x**2 + y**2 - 1) ** 3 - x**2 * y**3 <= 0
@@ -138,22 +162,31 @@ def _heart(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 class TrainingImages:
     """A factor-image set as GAN training data: ``sample(n)`` draws ``(n, 1, 64, 64)`` images in [-1, 1].
 
-    Uses torch's global RNG (so a resumed run draws the same items); ``factors`` is the underlying set, kept for
-    the disentanglement metrics. Small sets are rendered once and indexed, large ones rendered per batch.
+    Uses torch's global CPU RNG (so a resumed run draws the same items on any device); ``factors`` is the
+    underlying set, kept for the disentanglement metrics. Small sets are rendered once and indexed, large ones
+    rendered per batch, on the device given to :meth:`to` (the trainer calls it).
     """
 
     def __init__(self, factors: FactorImages, cache_limit: int = 20_000) -> None:
         self.factors = factors
         self.shape = (1, SIZE, SIZE)
+        self.device = torch.device("cpu")
         self._all = None
         if len(factors) <= cache_limit:
             self._all = torch.from_numpy(factors.render(factors.index_to_factors(np.arange(len(factors))))) * 2 - 1
 
+    def to(self, device: str | torch.device) -> TrainingImages:
+        """Draw batches on ``device`` from now on; returns ``self``."""
+        self.device = torch.device(device)
+        if self._all is not None:
+            self._all = self._all.to(self.device)
+        return self
+
     def sample(self, n: int) -> torch.Tensor:
         idx = torch.randint(len(self.factors), (n,))
         if self._all is not None:
-            return self._all[idx]
-        return torch.from_numpy(self.factors.render(self.factors.index_to_factors(idx.numpy()))) * 2 - 1
+            return self._all[idx.to(self.device)]
+        return self.factors.render_on(self.factors.index_to_factors(idx.numpy()), self.device) * 2 - 1
 
 
 def sprites(seed: int = 0) -> TrainingImages:

@@ -304,3 +304,11 @@ def q_encoder(game: InfoGAN, chunk: int = 256):
         return torch.cat([game.encode(x[i : i + chunk]).cpu() for i in range(0, len(x), chunk)]).numpy()
 
     return encode
+
+
+def q_probe(game: InfoGAN, factors):
+    """A :class:`~unsup.metrics.disentangle.Probe` of Q's codes on a factor-image set; images are drawn on the
+    game's device (``factors.render_on``), so a GPU run is not held up by rendering on one CPU core."""
+    from unsup.metrics.disentangle import dataset_probe
+
+    return dataset_probe(factors, q_encoder(game), render=lambda f: factors.render_on(f, game._device))

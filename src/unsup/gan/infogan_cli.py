@@ -45,13 +45,13 @@ def _traverse(args: argparse.Namespace) -> int:
 
 
 def _disentangle(args: argparse.Namespace) -> int:
-    from unsup.gan.infogan import q_encoder
-    from unsup.metrics.disentangle import all_metrics, dataset_probe, model_centrality
+    from unsup.gan.infogan import q_probe
+    from unsup.metrics.disentangle import all_metrics, model_centrality
 
     loaded = [_load(r) for r in args.runs]
     result = {}
     for run, (data, game) in zip(args.runs, loaded, strict=True):
-        probe = dataset_probe(data.factors, q_encoder(game))
+        probe = q_probe(game, data.factors)
         result[run] = all_metrics(probe, seed=args.seed, votes=args.votes, samples=args.samples)
     if len(loaded) > 1:
         games = [g for _, g in loaded]
@@ -101,10 +101,10 @@ def demo(out: Path, seed: int) -> dict:
     (``benchmarks/infogan_cr.py`` is the real measurement).
     """
     from unsup.data.sprites import sprites
-    from unsup.gan.infogan import build_infogan_cr, q_encoder
+    from unsup.gan.infogan import build_infogan_cr, q_encoder, q_probe
     from unsup.gan.trainer import TrainConfig, Trainer
     from unsup.gan.traversal import plot_factors_vs_codes, save_grid, traversal_grid
-    from unsup.metrics.disentangle import dataset_probe, factor_vae_score, mig
+    from unsup.metrics.disentangle import factor_vae_score, mig
 
     torch.manual_seed(seed)
     data = sprites()
@@ -118,7 +118,7 @@ def demo(out: Path, seed: int) -> dict:
     images, factors = data.factors.all_images()
     codes = q_encoder(game)(images)
     plot_factors_vs_codes(codes, factors, data.factors.factor_names, out / "factors-vs-codes.png")
-    probe = dataset_probe(data.factors, q_encoder(game))
+    probe = q_probe(game, data.factors)
     rng = np.random.default_rng(seed)
     return {"steps": DEMO_STEPS, "factor_vae": factor_vae_score(probe, rng), "mig": mig(probe, rng)}
 

@@ -16,7 +16,8 @@ A model family plugs in as a *game*: an ``nn.Module`` holding all its networks a
   of G updates per iteration (InfoGAN-CR's 1 H : 1 D : 2 G), overriding ``TrainConfig.g_steps``.
 
 ``data`` is any object with ``sample(n) -> Tensor | tuple[Tensor, ...]`` drawing ``n`` training items on the CPU
-with torch's global RNG (so a resumed run draws the same items). Example, a conditional GAN::
+with torch's global RNG (so a resumed run draws the same items); if it also has ``to(device)``, the trainer calls
+it once, so it may draw its batches on the GPU. Example, a conditional GAN::
 
     class CondGAN(nn.Module):
         def __init__(self, G, D):
@@ -126,8 +127,10 @@ class Trainer:
     def __init__(
         self, game: nn.Module, data: Any, cfg: TrainConfig, evaluate: Callable[[nn.Module], dict] | None = None
     ) -> None:
-        self.cfg, self.data, self.evaluate = cfg, data, evaluate
+        self.cfg, self.evaluate = cfg, evaluate
         self.rank, self.world, self.device = setup_distributed(cfg.device)
+        # data that can draw its batches on the device (e.g. sprites rendered on the GPU) is asked to
+        self.data = data.to(self.device) if callable(getattr(data, "to", None)) else data
         self.game = game.to(self.device)
         self.d_params, self.g_params = list(game.d_params()), list(game.g_params())
         self.opt_d = self._adam(self.d_params, cfg.lr_d)

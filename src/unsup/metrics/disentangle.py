@@ -44,22 +44,27 @@ class Probe:
     represent: Callable[[np.ndarray], np.ndarray]  # (n, K) factors -> (n, D) codes
 
 
-def dataset_probe(data, encode: Encoder, chunk: int = 512, cache_limit: int = 20_000) -> Probe:
+def dataset_probe(
+    data, encode: Encoder, chunk: int = 512, cache_limit: int = 20_000, render: Callable | None = None
+) -> Probe:
     """Probe for a factor-image set (``factor_sizes``, ``sample_factors``, ``render``) and an image encoder.
 
-    Sets with at most ``cache_limit`` images are encoded once, in full; larger ones are rendered on demand.
+    Sets with at most ``cache_limit`` images are encoded once, in full; larger ones are rendered on demand, by
+    ``render`` when given (factor indices ``(n, K)`` -> images ``encode`` accepts, e.g. a GPU tensor) else by
+    ``data.render``.
     """
     sizes = np.asarray(data.factor_sizes)
+    draw = render or data.render
     if len(data) <= cache_limit:
         grid = np.stack(np.unravel_index(np.arange(len(data)), sizes), axis=-1)
-        table = _batched(lambda f: encode(data.render(f)), grid, chunk)
+        table = _batched(lambda f: encode(draw(f)), grid, chunk)
 
         def represent(f: np.ndarray) -> np.ndarray:
             return table[np.ravel_multi_index(tuple(np.asarray(f).T), sizes)]
     else:
 
         def represent(f: np.ndarray) -> np.ndarray:
-            return _batched(lambda g: encode(data.render(g)), np.asarray(f), chunk)
+            return _batched(lambda g: encode(draw(g)), np.asarray(f), chunk)
 
     return Probe(len(sizes), data.sample_factors, represent)
 
