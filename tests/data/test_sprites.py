@@ -77,3 +77,34 @@ def test_bad_factors_raise():
         CircularSprites().render(np.array([[40, 0]]))
     with pytest.raises(ValueError, match="factors"):
         DSprites().render(np.zeros((2, 3), dtype=int))
+
+
+def test_dsprites_torch_drawing_is_the_numpy_drawing():
+    # render_on draws on the GPU with torch; the same function run by torch on the CPU must match NumPy exactly
+    import torch
+
+    from unsup.data import sprites
+
+    ds = DSprites()
+    f = ds.sample_factors(600, np.random.default_rng(3))
+    args = [torch.from_numpy(np.ascontiguousarray(a)) for a in (f[:, 0], *ds._pose(f), sprites._XX, sprites._YY)]
+    drawn = sprites._draw(torch, *args)
+    assert drawn.dtype == torch.bool and drawn.shape == (600, 64, 64)
+    np.testing.assert_array_equal(drawn.numpy(), ds.render(f)[:, 0] > 0)
+    np.testing.assert_array_equal(ds.render_on(f, "cpu").numpy(), ds.render(f))
+    circ = CircularSprites()
+    np.testing.assert_array_equal(circ.render_on([[3, 7]], "cpu").numpy(), circ.render([[3, 7]]))
+
+
+def test_training_images_moved_to_a_device_draw_the_same_items():
+    import torch
+
+    from unsup.data.sprites import TrainingImages
+
+    for factors in (CircularSprites(), DSprites()):  # cached and rendered on demand
+        torch.manual_seed(0)
+        before = TrainingImages(factors).sample(8)
+        torch.manual_seed(0)
+        data = TrainingImages(factors)
+        assert data.to("cpu") is data and data.device == torch.device("cpu")
+        torch.testing.assert_close(data.sample(8), before)

@@ -96,3 +96,11 @@ def test_resume_without_checkpoint(tmp_path):
     data, game = tiny()
     with pytest.raises(FileNotFoundError):
         train(game, data, TrainConfig(steps=1, out=str(tmp_path), progress=False), resume=True)
+
+
+def test_trainer_hands_data_its_device_when_the_data_can_move():
+    data, game = tiny()
+    moved = []
+    data.to = lambda device: moved.append(device) or data
+    trainer = Trainer(game, data, TrainConfig(steps=1, batch=4, device="cpu", progress=False))
+    assert moved == [torch.device("cpu")] and trainer.data is data

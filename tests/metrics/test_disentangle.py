@@ -92,6 +92,10 @@ def test_dataset_probe_encodes_images_once_and_matches_on_demand():
     lazy = dataset_probe(DATA, encode, cache_limit=10)
     np.testing.assert_allclose(lazy.represent(f), p.represent(f))
     assert sum(calls) == len(DATA) + 2 * 50  # the lazy probe renders only what it is asked for
+    drawn = []
+    own = dataset_probe(DATA, encode, cache_limit=10, render=lambda g: drawn.append(len(g)) or DATA.render(g))
+    np.testing.assert_allclose(own.represent(f), p.represent(f))
+    assert drawn == [50]  # a given renderer (e.g. one drawing on the GPU) replaces data.render
 
 
 def test_dsprites_probe_is_lazy_and_positions_are_found():
