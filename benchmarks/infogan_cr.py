@@ -72,7 +72,8 @@ def _setup(job: dict):
         game = build_infogan_cr(data, loss="ns", **opts)
     cfg = TrainConfig(steps=p["steps"], batch=p["batch"], lr_d=p["lr_d"], lr_g=p["lr_g"], betas=(0.5, 0.999),
                       seed=seed, out=job["out"], ckpt_every=p["eval_every"], sample_every=p["eval_every"],
-                      log_every=p.get("log_every", 100), device=job["device"], progress=False)  # fmt: skip
+                      log_every=p.get("log_every", 100), lr_decay=p.get("lr_decay", 0.0), device=job["device"],
+                      progress=False)  # fmt: skip
     return data, game, cfg, opts
 
 
@@ -188,6 +189,8 @@ def main() -> None:
     ap.add_argument("--budget-s", type=float,
                     help="instead of --steps: time all jobs at once, then run as many iterations as the slowest "
                          "fits in this many seconds of training (for a GPU lease; the steps are printed)")  # fmt: skip
+    ap.add_argument("--lr-decay", type=float, default=0.0,
+                    help="final fraction of the run over which both step sizes fall linearly to 0")  # fmt: skip
     ap.add_argument("--workers", type=int, default=2, help="worker processes (with --budget-s: one per job)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     ap.add_argument("--device", default="auto")
@@ -201,6 +204,9 @@ def main() -> None:
     preset = dict(PRESETS[args.preset])
     if args.steps:
         preset = scaled(preset, args.steps)
+    if not 0 <= args.lr_decay <= 1:
+        ap.error("--lr-decay must lie in [0, 1]")
+    preset["lr_decay"] = args.lr_decay
     root = new_run_dir(args.out, f"bench-infogan-cr-{args.preset}")
 
     def make_jobs(preset: dict) -> list[dict]:
