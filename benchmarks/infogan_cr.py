@@ -117,7 +117,8 @@ def calibrate(job: dict, steps: int = 300) -> tuple[float, float]:
         preset["model"] = dict(preset["model"], cr_start=steps // 2, gap_every=steps)
         data, game, cfg, _ = _setup(dict(job, preset=preset, out=tmp))
         Trainer(game, data, cfg).fit()
-        t = {r["step"]: r["seconds"] for r in map(json.loads, open(Path(tmp) / "metrics.jsonl")) if "seconds" in r}
+        log = (Path(tmp) / "metrics.jsonl").read_text().splitlines()
+        t = {r["step"]: r["seconds"] for r in map(json.loads, log) if "seconds" in r}
     k = steps // 6
     return (steps // 2 - k) / (t[steps // 2] - t[k]), (steps - steps // 2) / (t[steps] - t[steps // 2])
 
