@@ -131,24 +131,19 @@ def steps_for(rates: list[tuple[float, float]], budget_s: float, preset: dict) -
     return max(100, int(budget_s / per_step) // 100 * 100)
 
 
-def centrality(rows: list[dict], preset: dict, device: str = "cpu") -> dict:
+def centrality(rows: list[dict], device: str = "cpu") -> dict:
     """ModelCentrality over the InfoGAN-CR runs: the label-free pick and its FactorVAE."""
-    from unsup.data.registry import DATASETS
-    from unsup.gan.infogan import build_infogan_cr
+    from unsup.gan.cli import load_run
+    from unsup.gan.infogan import centrality_pair
     from unsup.gan.trainer import setup_distributed
     from unsup.metrics.disentangle import model_centrality
 
     cr = [r for r in rows if r["model"] == "infogan-cr"]
     if len(cr) < 2:
         return {}
-    data = DATASETS.get(preset["data"])(seed=0)
-    games = []
-    for r in cr:
-        g = build_infogan_cr(data, loss="ns", **preset["model"])
-        g.load_state_dict(torch.load(Path(r["run"]) / "checkpoint.pt", map_location="cpu", weights_only=False)["game"])
-        games.append(g.to(setup_distributed(device)[2]).eval())
-    models = [(lambda z, g=g: g.generate(torch.from_numpy(z)),
-               lambda x, g=g: g.encode(torch.as_tensor(x)).cpu().numpy()) for g in games]  # fmt: skip
+    device = str(setup_distributed(device)[2])  # "auto" -> cuda when present
+    games = [load_run(r["run"], device)[1].eval() for r in cr]
+    models = [centrality_pair(g) for g in games]
     mc = model_centrality(models, games[0].cfg.codes, games[0].cfg.noise, n_train=200, n_eval=100, n_var=1000)
     best = int(np.argmax(mc))
     return {"model_centrality": [round(float(v), 4) for v in mc], "selected_seed": cr[best]["seed"],
@@ -235,7 +230,7 @@ def main() -> None:
                   f"MIG {r['mig']:.3f} ({r['seconds']:.0f} s)", flush=True)  # fmt: skip
             write_json(root / "rows.json", rows)
     summary = summarize(rows)
-    summary.update(centrality(rows, preset, args.device))
+    summary.update(centrality(rows, args.device))
     table = format_table(rows, summary)
     (root / "table.md").write_text(table + "\n")
     write_json(root / "summary.json", {"rows": rows, "summary": summary})

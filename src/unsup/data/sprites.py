@@ -12,6 +12,8 @@ images in {0, 1}.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -118,8 +120,8 @@ class DSprites(FactorImages):
             return torch.from_numpy(self.render(factors))
         f = self._check(factors)
         # The per-image pose (and its cos/sin) comes from NumPy, so both paths threshold the same float32 values.
-        args = [torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (f[:, 0], *self._pose(f), _XX, _YY)]
-        return _draw(torch, *args).float()[:, None]
+        args = [torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in (f[:, 0], *self._pose(f))]
+        return _draw(torch, *args, *_grid_on(device)).float()[:, None]
 
     @staticmethod
     def _pose(f: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -129,6 +131,12 @@ class DSprites(FactorImages):
         cx = (16.0 + 32.0 * f[:, 3] / 31).astype(np.float32)[:, None, None]
         cy = (16.0 + 32.0 * f[:, 4] / 31).astype(np.float32)[:, None, None]
         return scale, np.cos(phi), np.sin(phi), cx, cy
+
+
+@functools.cache
+def _grid_on(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The pixel-centre grids ``_XX, _YY`` on ``device``, copied there once."""
+    return torch.from_numpy(_XX).to(device), torch.from_numpy(_YY).to(device)
 
 
 def _draw(xp, shape, scale, cos, sin, cx, cy, xx, yy):

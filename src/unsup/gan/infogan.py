@@ -306,6 +306,12 @@ def q_encoder(game: InfoGAN, chunk: int = 256):
     return encode
 
 
+def centrality_pair(game: InfoGAN):
+    """``(generate, encode)`` of a game as :func:`~unsup.metrics.disentangle.model_centrality` takes them: latents
+    ``(n, codes + noise)`` -> images on the game's device, images in [-1, 1] -> Q's codes ``(n, codes)`` (NumPy)."""
+    return (lambda z: game.generate(torch.as_tensor(z)), lambda x: game.encode(torch.as_tensor(x)).cpu().numpy())
+
+
 def q_probe(game: InfoGAN, factors):
     """A :class:`~unsup.metrics.disentangle.Probe` of Q's codes on a factor-image set; images are drawn on the
     game's device (``factors.render_on``), so a GPU run is not held up by rendering on one CPU core."""

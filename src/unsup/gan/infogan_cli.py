@@ -45,7 +45,7 @@ def _traverse(args: argparse.Namespace) -> int:
 
 
 def _disentangle(args: argparse.Namespace) -> int:
-    from unsup.gan.infogan import q_probe
+    from unsup.gan.infogan import centrality_pair, q_probe
     from unsup.metrics.disentangle import all_metrics, model_centrality
 
     loaded = [_load(r) for r in args.runs]
@@ -58,7 +58,7 @@ def _disentangle(args: argparse.Namespace) -> int:
         codes = {(g.cfg.codes, g.cfg.noise) for g in games}
         if len(codes) > 1:
             raise ValueError(f"ModelCentrality needs runs with the same codes and noise sizes; got {sorted(codes)}")
-        models = [(lambda z, g=g: g.generate(torch.from_numpy(z)).cpu().numpy(), _raw_encoder(g)) for g in games]
+        models = [centrality_pair(g) for g in games]
         kw = dict(n_train=max(args.votes // 4, 1), n_eval=max(args.votes // 8, 1), n_var=1000)
         mc = model_centrality(models, *codes.pop(), seed=args.seed, **kw)
         for run, v in zip(args.runs, mc, strict=True):
@@ -66,11 +66,6 @@ def _disentangle(args: argparse.Namespace) -> int:
         result["selected_by_model_centrality"] = args.runs[int(np.argmax(mc))]
     print(json.dumps(result if len(loaded) > 1 else result[args.runs[0]]))
     return 0
-
-
-def _raw_encoder(game):
-    """Q on images already in [-1, 1] (as a generator makes them)."""
-    return lambda x: game.encode(torch.as_tensor(x)).cpu().numpy()
 
 
 def register(cli) -> None:
