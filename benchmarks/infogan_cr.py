@@ -26,6 +26,7 @@ import torch
 
 import unsup  # noqa: F401  (passive OpenMP threads)
 from unsup._run import new_run_dir, write_json
+from unsup.gan.cli import _options
 
 # steps, batch, learning rates and the InfoGAN options of each preset. dsprites-paper is the reference's dSprites
 # schedule: 28 epochs of 737,280 images at batch 64, 5 codes + 5 noise, Q weight 0.05 on a unit-variance Gaussian
@@ -193,11 +194,17 @@ def main() -> None:
     ap.add_argument("--eval-votes", type=int, default=500, help="FactorVAE votes for the in-training log")
     ap.add_argument("--final-votes", type=int, default=1000, help="FactorVAE/BetaVAE votes of the final scores")
     ap.add_argument("--samples", type=int, default=10_000, help="images for the final MIG/SAP/DCI")
+    ap.add_argument("--model-opt", action="append", metavar="KEY=VALUE",
+                    help="override one of the preset's model options, e.g. noise=0 (before --steps scales it)")  # fmt: skip
     ap.add_argument("--out", default="runs")
     args = ap.parse_args()
     if args.steps is not None and args.steps < 1 or args.budget_s is not None and args.budget_s <= 0:
         ap.error("--steps and --budget-s must be positive")
     preset = dict(PRESETS[args.preset])
+    try:
+        preset["model"] = {**preset["model"], **_options(args.model_opt, "--model-opt")}
+    except ValueError as e:
+        ap.error(str(e))
     if args.steps:
         preset = scaled(preset, args.steps)
     if not 0 <= args.lr_decay <= 1:
