@@ -33,7 +33,7 @@ from unsup.gan.cli import _options
 # log-likelihood (= 0.025 on the squared error), α = 2 from iteration 288,000, no gap.
 PRESETS = {
     "sprites": dict(data="sprites", steps=2000, batch=32, lr_d=1e-3, lr_g=1e-3, eval_every=250,
-                    model=dict(width=16, noise=1, info_weight=2.0, cr_weight=2.0, cr_start=800,
+                    model=dict(width=16, noise=0, info_weight=2.0, cr_weight=2.0, cr_start=800,
                                gaps=(1.5, 1.0, 0.0), gap_every=300)),
     "dsprites-cpu": dict(data="dsprites", steps=3000, batch=32, lr_d=2e-3, lr_g=1e-3, eval_every=500,
                          model=dict(codes=5, noise=5, width=16, info_weight=0.5, cr_weight=2.0, cr_start=1500,
@@ -195,7 +195,7 @@ def main() -> None:
     ap.add_argument("--final-votes", type=int, default=1000, help="FactorVAE/BetaVAE votes of the final scores")
     ap.add_argument("--samples", type=int, default=10_000, help="images for the final MIG/SAP/DCI")
     ap.add_argument("--model-opt", action="append", metavar="KEY=VALUE",
-                    help="override one of the preset's model options, e.g. noise=0 (before --steps scales it)")  # fmt: skip
+                    help="override a model option of the preset, e.g. noise=1 (before --steps scales it)")  # fmt: skip
     ap.add_argument("--out", default="runs")
     args = ap.parse_args()
     if args.steps is not None and args.steps < 1 or args.budget_s is not None and args.budget_s <= 0:

@@ -119,4 +119,4 @@ def demo(out: Path, seed: int) -> dict:
 
 
 DEMO_STEPS = 250
-DEMO_RECIPE = dict(width=8, noise=1, info_weight=5.0, cr_weight=5.0, cr_start=125, gaps=(1.5, 0.0), gap_every=60)
+DEMO_RECIPE = dict(width=8, noise=0, info_weight=5.0, cr_weight=5.0, cr_start=125, gaps=(1.5, 0.0), gap_every=60)
