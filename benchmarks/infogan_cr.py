@@ -18,7 +18,7 @@ import json
 import multiprocessing as mp
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,8 @@ import torch
 
 import unsup  # noqa: F401  (passive OpenMP threads)
 from unsup._run import new_run_dir, write_json
-from unsup.gan.cli import _options
+from unsup.gan.cli import parse_options
+from unsup.gan.infogan import InfoGANConfig
 
 # steps, batch, learning rates and the InfoGAN options of each preset. dsprites-paper is the reference's dSprites
 # schedule: 28 epochs of 737,280 images at batch 64, 5 codes + 5 noise, Q weight 0.05 on a unit-variance Gaussian
@@ -202,9 +203,13 @@ def main() -> None:
         ap.error("--steps and --budget-s must be positive")
     preset = dict(PRESETS[args.preset])
     try:
-        preset["model"] = {**preset["model"], **_options(args.model_opt, "--model-opt")}
+        opts = parse_options(args.model_opt, "--model-opt")
     except ValueError as e:
         ap.error(str(e))
+    known = {f.name for f in fields(InfoGANConfig)}
+    if set(opts) - known:
+        ap.error(f"--model-opt {sorted(set(opts) - known)} unknown; choose from {', '.join(sorted(known))}")
+    preset["model"] = {**preset["model"], **opts}
     if args.steps:
         preset = scaled(preset, args.steps)
     if not 0 <= args.lr_decay <= 1:

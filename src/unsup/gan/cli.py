@@ -17,7 +17,7 @@ from unsup.gan.registry import MODELS
 from unsup.gan.trainer import UPDATES, TrainConfig, Trainer, setup_distributed
 
 
-def _options(pairs: list[str] | None, flag: str) -> dict:
+def parse_options(pairs: list[str] | None, flag: str) -> dict:
     """``["k=v", ...]`` -> ``{k: json(v) or v}``."""
     out = {}
     for pair in pairs or []:
@@ -110,9 +110,9 @@ def _train(args: argparse.Namespace) -> int:
     else:
         spec = dict(
             data=args.data,
-            data_opts=_options(args.data_opt, "--data-opt"),
+            data_opts=parse_options(args.data_opt, "--data-opt"),
             model=args.model,
-            model_opts=_options(args.model_opt, "--model-opt"),
+            model_opts=parse_options(args.model_opt, "--model-opt"),
             pack=args.pack,
             loss=args.loss,
             seed=args.seed,

@@ -31,7 +31,7 @@ class InfoGANConfig:
     """Sizes and weights of InfoGAN / InfoGAN-CR; ``cr_weight = 0`` is plain InfoGAN."""
 
     codes: int = 2  # k: coordinates of c ~ U[-1, 1]^k
-    # m: nuisance coordinates s ~ U[-1, 1]^m. None by default: on a set whose every factor has a code (circular
+    # m: nuisance coordinates s ~ U[-1, 1]^m, none by default: on a set whose every factor has a code (circular
     # sprites) a nuisance coordinate only gives G a direction to hide factor variation in (benchmarks: 8 of 8
     # seeds ahead of InfoGAN without it, 3 of 6 with one). The reference uses 5 on dSprites.
     noise: int = 0
