@@ -34,6 +34,7 @@ from unsup.translate.data import Translation, digits_pair, sr_patches
 from unsup.translate.evaluate import JUDGES, eval_digits, eval_sr
 from unsup.translate.presets import build_model, preset
 from unsup.translate.runs import semantic_classifier
+from unsup.translate.semantic import SELF_TRAIN
 from unsup.translate.trainer import fit
 
 
@@ -54,12 +55,13 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
     ta, _, tb, _ = digits_pair(False, args.seed)
     data = Translation(a, b, paired=False, crop=28, flip=False)
     semantic = args.semantic != "none"
-    spec = {"kind": "digits", "labels": args.semantic} if semantic else None
+    spec = {"kind": "digits", "labels": args.semantic, "self_train": args.self_train} if semantic else None
     model_kw = {"lambda_semantic": args.lambda_semantic} if semantic else None
     model, info = _train("digits", data, (ta[:8], tb[:8]), out / "digits", spec, model_kw,
                          n_epochs=args.epochs, n_epochs_decay=args.decay_epochs, seed=args.seed)  # fmt: skip
     scores = eval_digits(model, args.seed, args.judge)  # as `unsup translate eval`: split and judges use the seed
-    label = f"CycleGAN + semantic term (labels of {args.semantic} only)" if semantic else "CycleGAN"
+    label = (f"CycleGAN + semantic term (labels of {args.semantic} only, {args.self_train} self-training rounds)"
+             if semantic else "CycleGAN")  # fmt: skip
     print(f"\nMNIST <-> digits {label}, {info['epochs']} epochs, {info['cpu_min']:.1f} CPU min "
           f"({info['wall_min']:.1f} wall min)")  # fmt: skip
     if semantic:
@@ -70,7 +72,8 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
         print(f"{d:<12}{scores[f'class_kept_{d}']:>12.3f}{scores[f'untranslated_{d}']:>14.3f}"
               f"{scores[f'judge_acc_{dst}']:>17.3f}{scores[f'cycle_l1_{src}']:>10.4f}")  # fmt: skip
     print(f"MNIST resampled by hand to the digits' 8x8 grid, judged in B: {scores['resampled_AtoB']:.3f}")
-    return {**scores, "labels_used": spec and spec["labels"], **{k: v for k, v in info.items() if k != "last"}}
+    used = {"labels_used": spec and spec["labels"], "self_train": spec and spec["self_train"]}
+    return {**scores, **used, **{k: v for k, v in info.items() if k != "last"}}
 
 
 def part_sr(args: argparse.Namespace, out: Path) -> dict:
@@ -201,6 +204,13 @@ def main() -> None:
         help="digits: add CyCADA's semantic term with a classifier trained on this domain's labels",
     )
     p.add_argument("--lambda-semantic", type=float, default=1.0, help="digits: weight of the semantic term")
+    p.add_argument(
+        "--self-train",
+        type=int,
+        default=SELF_TRAIN,
+        metavar="ROUNDS",
+        help=f"digits: pseudo-labelling rounds adapting the semantic classifier (default {SELF_TRAIN})",
+    )
     p.add_argument("--seed", type=int, default=0, help="digits: seed of the split, networks, judges")
     p.add_argument("--judge", default="svm", choices=JUDGES, help="digits: classifiers judging class kept")
     p.add_argument("--reps", type=int, default=3)

@@ -39,6 +39,8 @@ def test_semantic_term_needs_labelled_data(tmp_path, capsys):
     _one_line_error(capsys, ["translate", "train", "--data", "sr4", "--semantic", "A"], "labels")
     _one_line_error(capsys, ["translate", "train", "--data", "digits", "--semantic", "B", "--lambda-semantic", "0"],
                     "--lambda-semantic")  # fmt: skip
+    _one_line_error(capsys, ["translate", "train", "--data", "digits", "--semantic", "A", "--self-train", "-1"],
+                    "--self-train")  # fmt: skip
 
 
 def test_train_apply_eval_round_trip(tmp_path, capsys):

@@ -26,6 +26,7 @@ from unsup.translate.runs import (
     translation,
     with_epochs,
 )
+from unsup.translate.semantic import SELF_TRAIN
 
 
 def _device(name: str) -> torch.device:
@@ -42,11 +43,14 @@ def _data_spec(args: argparse.Namespace) -> tuple[dict, str]:
         raise UsageError("--semantic needs class labels: only --data digits has them")
     if args.semantic and not args.lambda_semantic > 0:
         raise UsageError(f"--lambda-semantic must be > 0; got {args.lambda_semantic}")
+    if args.self_train < 0:
+        raise UsageError(f"--self-train must be >= 0; got {args.self_train}")
     if args.data is not None:
         if args.a or args.b:
             raise UsageError("give either --data or --a/--b, not both")
         if args.data == "digits":
-            return {"kind": "digits", **({"labels": args.semantic} if args.semantic else {})}, "digits"
+            labels = {"labels": args.semantic, "self_train": args.self_train} if args.semantic else {}
+            return {"kind": "digits", **labels}, "digits"
         return {"kind": "sr", "scale": int(args.data[2:]), "n": args.patches}, "sr"
     if args.a is None:
         raise UsageError("give --a DIR_A (and --b DIR_B), or --data digits|sr2|sr4")
@@ -212,6 +216,9 @@ def register(cli) -> None:
         help="digits: add CyCADA's semantic term, its classifier trained on this domain's labels",
     )
     p.add_argument("--lambda-semantic", type=float, default=1.0, help="weight of the semantic term (default 1)")
+    p.add_argument("--self-train", type=int, default=SELF_TRAIN, metavar="ROUNDS",
+                   help=f"rounds of pseudo-labelling the other domain to adapt the semantic classifier "
+                        f"(default {SELF_TRAIN}; 0: source labels only)")  # fmt: skip
     p.add_argument("--patches", type=int, default=2000, help="number of SR training patches (default 2000)")
     p.add_argument("--preset", choices=list(PRESETS), help="default: digits, sr, pix2pix (--paired) or cyclegan")
     p.add_argument("--epochs", type=int, help="epochs at the full learning rate (preset's by default)")

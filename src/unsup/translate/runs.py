@@ -3,7 +3,9 @@
 The data spec names where the images come from, so ``train --resume``, ``apply`` and ``eval`` rebuild the same
 data and model: ``{"kind": "digits"}``, ``{"kind": "sr", "scale": 4, "n": 2000}`` or
 ``{"kind": "folders", "a": DIR, "b": DIR | None, "paired": bool, "grey": bool}``. A digits spec with
-``"labels": "A"`` or ``"B"`` trains CycleGAN's semantic classifier on that domain's training labels.
+``"labels": "A"`` or ``"B"`` trains CycleGAN's semantic classifier on that domain's training labels, and
+``"self_train": R`` (default 0) then adapts it to the other domain by ``R`` rounds of pseudo-labelling (see
+:mod:`unsup.translate.semantic`).
 """
 
 from __future__ import annotations
@@ -38,18 +40,20 @@ def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
 
 def semantic_classifier(spec: dict, train: TrainConfig, fresh: bool) -> nn.Module | None:
     """The frozen classifier of a run with a semantic term, ``None`` for one without: the project's digit CNN
-    trained (``fresh``) on the training images of the domain ``spec["labels"]`` names, or untrained for a
-    checkpoint to fill. Its seed is ``train.seed + 1``: never the same network as the evaluation's judge."""
+    trained (``fresh``) on the training images of the domain ``spec["labels"]`` names, self-trained on the other
+    domain's unlabelled training images for ``spec["self_train"]`` rounds, or untrained for a checkpoint to fill.
+    Its seeds start at ``train.seed + 1``: never the same network as the evaluation's judge."""
     domain = spec.get("labels")
     if domain is None:
         return None
-    from unsup.metrics.mnist_classifier import DigitCNN, train_classifier
+    from unsup.metrics.mnist_classifier import DigitCNN
+    from unsup.translate.semantic import self_trained_classifier
 
     if not fresh:
         return DigitCNN()
     a, ya, b, yb = digits_pair(True, train.seed)
-    x, y = (a, ya) if domain == "A" else (b, yb)
-    return train_classifier(x, y, epochs=15, seed=train.seed + 1)
+    x, y, other = (a, ya, b) if domain == "A" else (b, yb, a)
+    return self_trained_classifier(x, y, other, spec.get("self_train", 0), seed=train.seed + 1)
 
 
 def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:

@@ -1,0 +1,52 @@
+"""The semantic term's classifier, adapted to the domain whose labels it never sees by self-training.
+
+CyCADA's semantic term ``CE(f(G(a)), argmax f(a))`` only helps if ``f`` is right about images of the *target*
+domain, where ``G(a)`` lands; a classifier trained on domain A's labels alone is not (on MNIST <-> digits the
+project's digit CNN trained on MNIST labels 85% of the held-out sklearn digits). Self-training fixes that without
+a single target label: label the other domain's training images with ``f``, keep the most confident fraction of
+each predicted class, and retrain ``f`` on the labelled images plus those pseudo-labelled ones; repeat with a
+larger fraction.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+SELF_TRAIN = 2  # MNIST-trained CNN on held-out sklearn digits: 85% -> 98.7% (1 round) -> 99.0% (2)
+
+
+@torch.no_grad()
+def pseudo_labels(classifier: nn.Module, images: Tensor, keep: float, chunk: int = 1000) -> tuple[Tensor, Tensor]:
+    """``(indices, labels)`` of the ``keep`` fraction of ``images [N, C, H, W]`` that ``classifier`` is most sure
+    of, taken per predicted class (so no class is crowded out by an easier one); ``indices`` ascend."""
+    if not 0 < keep <= 1:
+        raise ValueError(f"keep must be in (0, 1]; got {keep}")
+    was_training = classifier.training
+    classifier.eval()
+    probs = torch.cat([torch.softmax(classifier(c), 1) for c in images.split(chunk)])
+    classifier.train(was_training)
+    confidence, labels = probs.max(1)
+    chosen = []
+    for c in labels.unique():
+        idx = (labels == c).nonzero().flatten()
+        chosen.append(idx[confidence[idx].argsort(descending=True)[: max(1, int(len(idx) * keep))]])
+    idx = torch.cat(chosen).sort().values
+    return idx, labels[idx]
+
+
+def self_trained_classifier(images: Tensor, labels: Tensor, other: Tensor, rounds: int, seed: int,
+                            epochs: int = 15) -> nn.Module:  # fmt: skip
+    """The project's digit CNN trained on labelled ``images [N, 1, 28, 28]`` / ``labels [N]``, then ``rounds`` times
+    retrained with the confident half (round 1), three quarters (round 2), ... of ``other [M, 1, 28, 28]``
+    pseudo-labelled by the previous network. ``rounds = 0`` is the plain source-only classifier."""
+    from unsup.metrics.mnist_classifier import train_classifier
+
+    if rounds < 0:
+        raise ValueError(f"rounds must be >= 0; got {rounds}")
+    f = train_classifier(images, labels, epochs=epochs, seed=seed)
+    for r in range(rounds):
+        idx, pseudo = pseudo_labels(f, other, keep=1 - 0.5 ** (r + 1))
+        f = train_classifier(torch.cat([images, other[idx]]), torch.cat([labels, pseudo]), epochs=epochs,
+                             seed=seed + r + 1)  # fmt: skip
+    return f

@@ -1,0 +1,50 @@
+import pytest
+import torch
+from torch import nn
+
+from unsup.translate.semantic import pseudo_labels, self_trained_classifier
+
+
+class _Planted(nn.Module):
+    """Logits read off the image: class = first pixel's integer, confidence = second pixel."""
+
+    def forward(self, x):
+        flat = x.flatten(1)
+        return nn.functional.one_hot(flat[:, 0].long(), 10).float() * flat[:, 1:2]
+
+
+def _images(classes, confidences):
+    x = torch.zeros(len(classes), 1, 2, 2)
+    x[:, 0, 0, 0], x[:, 0, 0, 1] = torch.tensor(classes, dtype=torch.float), torch.tensor(confidences)
+    return x
+
+
+def test_pseudo_labels_keep_the_most_confident_fraction_of_each_class():
+    x = _images([0, 0, 0, 0, 3, 3, 7], [1.0, 5.0, 3.0, 2.0, 0.5, 9.0, 0.1])
+    idx, labels = pseudo_labels(_Planted(), x, keep=0.5)
+    # class 0: the two surest of four (5.0, 3.0); class 3: one of two (9.0); class 7: at least one of one
+    assert idx.tolist() == [1, 2, 5, 6] and labels.tolist() == [0, 0, 3, 7]
+    idx, _ = pseudo_labels(_Planted(), x, keep=1.0)
+    assert idx.tolist() == list(range(7))
+    with pytest.raises(ValueError, match="keep"):
+        pseudo_labels(_Planted(), x, keep=0.0)
+
+
+def test_self_training_retrains_on_the_pseudo_labelled_other_domain(monkeypatch):
+    calls = []
+
+    def fake_train(images, labels, epochs, seed):
+        calls.append((len(images), labels[4:].tolist(), seed))
+        return _Planted()
+
+    monkeypatch.setattr("unsup.metrics.mnist_classifier.train_classifier", fake_train)
+    src, ys = torch.zeros(4, 1, 2, 2), torch.zeros(4, dtype=torch.long)
+    other = _images([2, 2, 2, 2, 5, 5, 5, 5], [1, 2, 3, 4, 1, 2, 3, 4])
+    self_trained_classifier(src, ys, other, rounds=2, seed=10)
+    # round 1 adds the surer half of each class, round 2 three quarters; seeds never repeat
+    assert calls == [(4, [], 10), (8, [2, 2, 5, 5], 11), (10, [2, 2, 2, 5, 5, 5], 12)]
+    calls.clear()
+    self_trained_classifier(src, ys, other, rounds=0, seed=10)
+    assert calls == [(4, [], 10)]
+    with pytest.raises(ValueError, match="rounds"):
+        self_trained_classifier(src, ys, other, rounds=-1, seed=10)
