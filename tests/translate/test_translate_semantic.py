@@ -40,7 +40,9 @@ def test_self_training_retrains_on_the_pseudo_labelled_other_domain(monkeypatch)
     monkeypatch.setattr("unsup.metrics.mnist_classifier.train_classifier", fake_train)
     src, ys = torch.zeros(4, 1, 2, 2), torch.zeros(4, dtype=torch.long)
     other = _images([2, 2, 2, 2, 5, 5, 5, 5], [1, 2, 3, 4, 1, 2, 3, 4])
-    self_trained_classifier(src, ys, other, rounds=2, seed=10)
+    seen = []
+    self_trained_classifier(src, ys, other, rounds=2, seed=10, on_round=lambda r, f: seen.append(r))
+    assert seen == [0, 1, 2]
     # round 1 adds the surer half of each class, round 2 three quarters; seeds never repeat
     assert calls == [(4, [], 10), (8, [2, 2, 5, 5], 11), (10, [2, 2, 2, 5, 5, 5], 12)]
     calls.clear()

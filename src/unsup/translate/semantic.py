@@ -10,6 +10,8 @@ larger fraction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 
@@ -35,18 +37,23 @@ def pseudo_labels(classifier: nn.Module, images: Tensor, keep: float, chunk: int
     return idx, labels[idx]
 
 
-def self_trained_classifier(images: Tensor, labels: Tensor, other: Tensor, rounds: int, seed: int,
-                            epochs: int = 15) -> nn.Module:  # fmt: skip
+def self_trained_classifier(images: Tensor, labels: Tensor, other: Tensor, rounds: int, seed: int, epochs: int = 15,
+                            on_round: Callable[[int, nn.Module], None] | None = None) -> nn.Module:  # fmt: skip
     """The project's digit CNN trained on labelled ``images [N, 1, 28, 28]`` / ``labels [N]``, then ``rounds`` times
     retrained with the confident half (round 1), three quarters (round 2), ... of ``other [M, 1, 28, 28]``
-    pseudo-labelled by the previous network. ``rounds = 0`` is the plain source-only classifier."""
+    pseudo-labelled by the previous network. ``rounds = 0`` is the plain source-only classifier. ``on_round(r, f)``
+    sees each round's network (``r = 0``: before any pseudo-label), e.g. to score it."""
     from unsup.metrics.mnist_classifier import train_classifier
 
     if rounds < 0:
         raise ValueError(f"rounds must be >= 0; got {rounds}")
     f = train_classifier(images, labels, epochs=epochs, seed=seed)
+    if on_round is not None:
+        on_round(0, f)
     for r in range(rounds):
         idx, pseudo = pseudo_labels(f, other, keep=1 - 0.5 ** (r + 1))
         f = train_classifier(torch.cat([images, other[idx]]), torch.cat([labels, pseudo]), epochs=epochs,
                              seed=seed + r + 1)  # fmt: skip
+        if on_round is not None:
+            on_round(r + 1, f)
     return f
