@@ -57,7 +57,7 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
     data = Translation(a, b, paired=False, crop=28, flip=False)
     semantic = args.semantic != "none"
     spec = {"kind": "digits", "labels": args.semantic, "self_train": args.self_train} if semantic else None
-    model_kw = {"lambda_semantic": args.lambda_semantic} if semantic else None
+    model_kw = {"lambda_semantic": args.lambda_semantic, "semantic_jitter": args.jitter} if semantic else None
     model, info = _train("digits", data, (ta[:8], tb[:8]), out / "digits", spec, model_kw,
                          n_epochs=args.epochs, n_epochs_decay=args.decay_epochs, seed=args.seed)  # fmt: skip
     scores = eval_digits(model, args.seed, args.judge)  # as `unsup translate eval`: split and judges use the seed
@@ -232,6 +232,7 @@ def main() -> None:
         help="digits: add CyCADA's semantic term with a classifier trained on this domain's labels",
     )
     p.add_argument("--lambda-semantic", type=float, default=1.0, help="digits: weight of the semantic term")
+    p.add_argument("--jitter", action="store_true", help="digits: the semantic classifier sees jittered translations")
     p.add_argument(
         "--self-train",
         type=int,

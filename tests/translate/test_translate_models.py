@@ -124,3 +124,26 @@ def test_semantic_term_teaches_the_generators_to_keep_the_class():
     for _ in range(30):
         last = model.train_step(a, b)["semantic"]
     assert last < 0.5 * first
+
+
+class _CentrePixel(nn.Module):
+    """Two-class logits read off one pixel: a classifier that only a pixel-exact image satisfies."""
+
+    def forward(self, x):
+        v = x[:, 0, 14, 14] * 10
+        return torch.stack([v, -v], 1)
+
+
+def test_jittered_semantic_loss_is_not_fooled_by_a_single_pixel():
+    torch.manual_seed(0)
+    f = _CentrePixel()
+    src = torch.full((16, 1, 28, 28), -1.0)
+    src[:, 0, 14, 14] = 1.0  # class 0 for f, from one pixel a small shift moves away
+    dot = src.clone().requires_grad_(True)
+    blob = torch.full((16, 1, 28, 28), -1.0)
+    blob[:, 0, 8:21, 8:21] = 1.0  # the same class in a form that survives the jitter
+    assert semantic_loss(f, src, dot) < 1e-3
+    jittered_dot, jittered_blob = semantic_loss(f, src, dot, jitter=True), semantic_loss(f, src, blob, jitter=True)
+    assert jittered_dot > 1.0 and jittered_blob < 1e-3
+    jittered_dot.backward()
+    assert dot.grad.abs().sum() > 0

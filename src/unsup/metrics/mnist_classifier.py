@@ -45,7 +45,7 @@ class DigitCNN(nn.Module):
         return self.head(self.body(x))
 
 
-def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+def augment(x: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
     """Random affine jitter of ``[N, 1, H, W]`` in [-1, 1]: rotation ±12°, scale 0.9-1.1, shift ±2.5 px."""
     n = len(x)
     u = torch.rand(n, 4, generator=gen) * 2 - 1

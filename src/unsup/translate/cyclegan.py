@@ -36,6 +36,7 @@ class CycleGANConfig:
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5
     lambda_semantic: float = 0.0  # 0: plain CycleGAN; > 0 needs a classifier (uses one domain's labels)
+    semantic_jitter: bool = False  # f judges randomly jittered translations: G must not exploit f's pixel quirks
     pool_size: int = 50
     lr: float = 2e-4
     beta1: float = 0.5
@@ -120,7 +121,8 @@ class CycleGAN(nn.Module):
         loss_g = adv + cfg.lambda_cycle * (cyc + cfg.lambda_identity * idt)
         terms = {}
         if self.classifier is not None:
-            sem = semantic_loss(self.classifier, a, fake_b) + semantic_loss(self.classifier, b, fake_a)
+            jitter = cfg.semantic_jitter
+            sem = semantic_loss(self.classifier, a, fake_b, jitter) + semantic_loss(self.classifier, b, fake_a, jitter)
             loss_g = loss_g + cfg.lambda_semantic * sem
             terms["semantic"] = sem.item() / 2
         self.opt_G.zero_grad(set_to_none=True)

@@ -17,10 +17,16 @@ def identity_loss(real: Tensor, mapped: Tensor) -> Tensor:
     return (mapped - real).abs().mean()
 
 
-def semantic_loss(classifier: nn.Module, source: Tensor, translated: Tensor) -> Tensor:
+def semantic_loss(classifier: nn.Module, source: Tensor, translated: Tensor, jitter: bool = False) -> Tensor:
     """CyCADA's semantic consistency (Hoffman et al. 2018): ``CE(f(G(x)), argmax f(x))`` for a frozen classifier
     ``f``, so a translation keeps the class ``f`` sees in its input. ``source`` and ``translated`` are
-    ``[B, C, H, W]``; the pseudo-labels carry no gradient, the loss reaches G through ``f``'s input only."""
+    ``[B, C, H, W]`` in [-1, 1]; the pseudo-labels carry no gradient, the loss reaches G through ``f``'s input only.
+    With ``jitter`` f sees ``translated`` under a random small affine map (the digit CNN's training augmentation),
+    so only a class that survives the jitter lowers the loss."""
     with torch.no_grad():
         labels = classifier(source).argmax(1)
+    if jitter:
+        from unsup.metrics.mnist_classifier import augment
+
+        translated = augment(translated, None)  # the global RNG: checkpointed with the run
     return F.cross_entropy(classifier(translated), labels)
