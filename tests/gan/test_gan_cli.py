@@ -21,6 +21,7 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["gan", "train", "--data-opt", "std", "--out", str(tmp_path)], "KEY=VALUE")
     one_line_error(capsys, ["gan", "train", "--data-opt", "nope=1", "--out", str(tmp_path)], "'nope' is not an option")
     one_line_error(capsys, ["gan", "train", "--steps", "0", "--out", str(tmp_path)], "steps must be >= 1")
+    one_line_error(capsys, ["gan", "train", "--lr-decay", "1.5", "--out", str(tmp_path)], "lr_decay must be in [0, 1]")
     assert not list(tmp_path.iterdir())  # no half-made run folder left behind
     one_line_error(capsys, ["gan", "eval", str(tmp_path)], "is not a GAN run folder")
     one_line_error(capsys, ["gan", "sample", str(tmp_path / "missing")], "is not a GAN run folder")

@@ -92,6 +92,7 @@ def _train(args: argparse.Namespace) -> int:
         lr_d=args.lr_d,
         lr_g=args.lr_g,
         betas=(args.beta1, 0.999),
+        lr_decay=args.lr_decay,
         d_steps=args.d_steps,
         update=args.update,
         seed=args.seed,
@@ -187,6 +188,8 @@ def register(cli) -> None:
     p.add_argument("--lr-d", type=float, default=1e-4)
     p.add_argument("--lr-g", type=float, default=1e-4)
     p.add_argument("--beta1", type=float, default=0.8, help="Adam beta1 (reference 2-D setup: 0.8)")
+    p.add_argument("--lr-decay", type=float, default=0.0,
+                   help="final fraction of the run over which both step sizes fall linearly to 0 (default 0)")  # fmt: skip
     p.add_argument("--d-steps", type=int, default=1, help="D updates per G update")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ckpt-every", type=int, default=1000)
