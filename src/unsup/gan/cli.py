@@ -189,7 +189,7 @@ def register(cli) -> None:
     p.add_argument("--lr-g", type=float, default=1e-4)
     p.add_argument("--beta1", type=float, default=0.8, help="Adam beta1 (reference 2-D setup: 0.8)")
     p.add_argument("--lr-decay", type=float, default=0.0,
-                   help="final fraction of the run over which both step sizes fall linearly to 0 (default 0)")  # fmt: skip
+                   help="final fraction of the run with linearly falling step sizes (default 0)")  # fmt: skip
     p.add_argument("--d-steps", type=int, default=1, help="D updates per G update")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ckpt-every", type=int, default=1000)
