@@ -41,6 +41,7 @@ def test_semantic_term_needs_labelled_data(tmp_path, capsys):
                     "--lambda-semantic")  # fmt: skip
     _one_line_error(capsys, ["translate", "train", "--data", "digits", "--semantic", "A", "--self-train", "-1"],
                     "--self-train")  # fmt: skip
+    _one_line_error(capsys, ["translate", "train", "--data", "digits", "--jitter"], "--semantic")
 
 
 def test_train_apply_eval_round_trip(tmp_path, capsys):

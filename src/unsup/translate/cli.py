@@ -43,6 +43,8 @@ def _data_spec(args: argparse.Namespace) -> tuple[dict, str]:
         raise UsageError("--semantic needs class labels: only --data digits has them")
     if args.semantic and not args.lambda_semantic > 0:
         raise UsageError(f"--lambda-semantic must be > 0; got {args.lambda_semantic}")
+    if args.jitter and not args.semantic:
+        raise UsageError("--jitter applies to the semantic term: give --semantic A|B")
     if args.self_train < 0:
         raise UsageError(f"--self-train must be >= 0; got {args.self_train}")
     if args.data is not None:
@@ -88,7 +90,7 @@ def _train(args: argparse.Namespace) -> int:
             raise UsageError(f"preset {name!r} needs {'paired' if not paired else 'unpaired'} data")
         cfg = dataclasses.replace(cfg, ch_a=a.shape[1], ch_b=b.shape[1])
         if args.semantic:  # labelled data is unpaired digits here, so cfg is CycleGAN's
-            cfg = dataclasses.replace(cfg, lambda_semantic=args.lambda_semantic)
+            cfg = dataclasses.replace(cfg, lambda_semantic=args.lambda_semantic, semantic_jitter=args.jitter)
         model = build_model(cfg, train.seed, semantic_classifier(spec, train, fresh=True)).to(device)
         if train.crop % model.multiple:
             raise UsageError(f"--crop {train.crop}: this generator needs a multiple of {model.multiple}")
@@ -216,6 +218,8 @@ def register(cli) -> None:
         help="digits: add CyCADA's semantic term, its classifier trained on this domain's labels",
     )
     p.add_argument("--lambda-semantic", type=float, default=1.0, help="weight of the semantic term (default 1)")
+    p.add_argument("--jitter", action="store_true",
+                   help="the semantic classifier judges randomly jittered translations")  # fmt: skip
     p.add_argument("--self-train", type=int, default=SELF_TRAIN, metavar="ROUNDS",
                    help=f"rounds of pseudo-labelling the other domain to adapt the semantic classifier "
                         f"(default {SELF_TRAIN}; 0: source labels only)")  # fmt: skip
