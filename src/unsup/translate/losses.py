@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from unsup.metrics.mnist_classifier import augment
+
 
 def cycle_loss(real: Tensor, reconstructed: Tensor) -> Tensor:
     """``‖F(G(a)) - a‖₁`` as a per-pixel mean: how far a round trip A -> B -> A lands from where it started."""
@@ -26,7 +28,5 @@ def semantic_loss(classifier: nn.Module, source: Tensor, translated: Tensor, jit
     with torch.no_grad():
         labels = classifier(source).argmax(1)
     if jitter:
-        from unsup.metrics.mnist_classifier import augment
-
         translated = augment(translated, None)  # the global RNG: checkpointed with the run
     return F.cross_entropy(classifier(translated), labels)

@@ -47,13 +47,12 @@ def self_trained_classifier(images: Tensor, labels: Tensor, other: Tensor, round
 
     if rounds < 0:
         raise ValueError(f"rounds must be >= 0; got {rounds}")
+    report = on_round or (lambda r, f: None)
     f = train_classifier(images, labels, epochs=epochs, seed=seed)
-    if on_round is not None:
-        on_round(0, f)
+    report(0, f)
     for r in range(rounds):
         idx, pseudo = pseudo_labels(f, other, keep=1 - 0.5 ** (r + 1))
         f = train_classifier(torch.cat([images, other[idx]]), torch.cat([labels, pseudo]), epochs=epochs,
                              seed=seed + r + 1)  # fmt: skip
-        if on_round is not None:
-            on_round(r + 1, f)
+        report(r + 1, f)
     return f
