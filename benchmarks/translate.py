@@ -56,13 +56,18 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
     ta, _, tb, _ = digits_pair(False, args.seed)
     data = Translation(a, b, paired=False, crop=28, flip=False)
     semantic = args.semantic != "none"
-    spec = {"kind": "digits", "labels": args.semantic, "self_train": args.self_train} if semantic else None
+    spec = ({"kind": "digits", "labels": args.semantic, "self_train": args.self_train, "per_domain": args.per_domain}
+            if semantic else None)  # fmt: skip
     model_kw = {"lambda_semantic": args.lambda_semantic, "semantic_jitter": args.jitter} if semantic else None
     model, info = _train("digits", data, (ta[:8], tb[:8]), out / "digits", spec, model_kw,
                          n_epochs=args.epochs, n_epochs_decay=args.decay_epochs, seed=args.seed)  # fmt: skip
-    scores = eval_digits(model, args.seed, args.judge)  # as `unsup translate eval`: split and judges use the seed
-    label = (f"CycleGAN + semantic term (labels of {args.semantic} only, {args.self_train} self-training rounds)"
-             if semantic else "CycleGAN")  # fmt: skip
+    scores = eval_digits(model, args.seed, args.judge[0])  # as `unsup translate eval`: split, judges use the seed
+    for judge in args.judge[1:]:  # a second kind of judge: do the class-kept scores hold beyond one model family?
+        more = eval_digits(model, args.seed, judge)
+        scores.update({f"{k}_{judge}": more[k] for k in ("class_kept_AtoB", "class_kept_BtoA")})
+    readers = "one classifier per domain" if args.per_domain else "one shared classifier"
+    label = (f"CycleGAN + semantic term (labels of {args.semantic} only, {args.self_train} self-training rounds, "
+             f"{readers})" if semantic else "CycleGAN")  # fmt: skip
     print(f"\nMNIST <-> digits {label}, {info['epochs']} epochs, {info['cpu_min']:.1f} CPU min "
           f"({info['wall_min']:.1f} wall min)")  # fmt: skip
     if semantic:
@@ -73,7 +78,11 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
         print(f"{d:<12}{scores[f'class_kept_{d}']:>12.3f}{scores[f'untranslated_{d}']:>14.3f}"
               f"{scores[f'judge_acc_{dst}']:>17.3f}{scores[f'cycle_l1_{src}']:>10.4f}")  # fmt: skip
     print(f"MNIST resampled by hand to the digits' 8x8 grid, judged in B: {scores['resampled_AtoB']:.3f}")
-    used = {"labels_used": spec and spec["labels"], "self_train": spec and spec["self_train"]}
+    for judge in args.judge[1:]:
+        print(f"class kept judged by the {judge}: AtoB {scores[f'class_kept_AtoB_{judge}']:.3f}, "
+              f"BtoA {scores[f'class_kept_BtoA_{judge}']:.3f}")  # fmt: skip
+    used = {"labels_used": spec and spec["labels"], "self_train": spec and spec["self_train"],
+            "per_domain": spec and spec["per_domain"], "judges": args.judge}  # fmt: skip
     return {**scores, **used, **{k: v for k, v in info.items() if k != "last"}}
 
 
@@ -233,6 +242,8 @@ def main() -> None:
     )
     p.add_argument("--lambda-semantic", type=float, default=1.0, help="digits: weight of the semantic term")
     p.add_argument("--jitter", action="store_true", help="digits: the semantic classifier sees jittered translations")
+    p.add_argument("--per-domain", action="store_true",
+                   help="digits: one semantic classifier per domain (unlabelled one: pseudo-labels)")  # fmt: skip
     p.add_argument(
         "--self-train",
         type=int,
@@ -241,7 +252,8 @@ def main() -> None:
         help=f"digits: pseudo-labelling rounds adapting the semantic classifier (default {SELF_TRAIN})",
     )
     p.add_argument("--seed", type=int, default=0, help="digits: seed of the split, networks, judges")
-    p.add_argument("--judge", default="svm", choices=JUDGES, help="digits: classifiers judging class kept")
+    p.add_argument("--judge", nargs="+", default=["svm"], choices=JUDGES,
+                   help="digits: classifiers judging class kept (the first is the headline; default svm)")  # fmt: skip
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--memory-steps", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)

@@ -42,6 +42,9 @@ def test_semantic_term_needs_labelled_data(tmp_path, capsys):
     _one_line_error(capsys, ["translate", "train", "--data", "digits", "--semantic", "A", "--self-train", "-1"],
                     "--self-train")  # fmt: skip
     _one_line_error(capsys, ["translate", "train", "--data", "digits", "--jitter"], "--semantic")
+    _one_line_error(capsys, ["translate", "train", "--data", "digits", "--per-domain"], "--per-domain")
+    _one_line_error(capsys, ["translate", "train", "--data", "digits", "--semantic", "A", "--self-train", "0",
+                             "--per-domain"], "--self-train")  # fmt: skip
 
 
 def test_train_apply_eval_round_trip(tmp_path, capsys):

@@ -8,6 +8,7 @@ from unsup.translate.cyclegan import CycleGAN, CycleGANConfig
 from unsup.translate.data import Translation
 from unsup.translate.losses import cycle_loss, identity_loss, semantic_loss
 from unsup.translate.paired import PairedConfig, PairedTranslator
+from unsup.translate.semantic import DomainClassifiers
 
 TINY = CycleGANConfig(ch_a=1, ch_b=1, ngf=4, n_blocks=1, ndf=4, n_layers=2, pool_size=4)
 
@@ -90,10 +91,38 @@ def test_semantic_loss_is_low_when_the_class_is_kept_and_reaches_only_the_transl
     src = torch.rand(6, 1, 8, 8, generator=gen) * 0.2 + torch.tensor([0.4, 0.4, 0.4, -0.6, -0.6, -0.6]).view(6, 1, 1, 1)
     kept = src.clone().requires_grad_(True)
     flipped = (-src).requires_grad_(True)
-    low, high = semantic_loss(f, src, kept), semantic_loss(f, src, flipped)
+    low, high = semantic_loss(f, f, src, kept), semantic_loss(f, f, src, flipped)
     assert low < 0.01 and high > 5
     high.backward()
     assert flipped.grad.abs().sum() > 0 and f.scale.grad is None
+
+
+class _NegMeanSign(_MeanSign):
+    """A domain where dark images are class 0: the reverse of :class:`_MeanSign`."""
+
+    def forward(self, x):
+        return super().forward(-x)
+
+
+def test_semantic_loss_labels_with_the_source_reader_and_judges_with_the_target_reader():
+    f_src, f_dst = _MeanSign().requires_grad_(False), _NegMeanSign().requires_grad_(False)
+    src = torch.full((4, 1, 8, 8), 0.5)  # class 0 to the source reader
+    assert semantic_loss(f_src, f_dst, src, -src) < 0.01  # the target domain draws class 0 dark
+    assert semantic_loss(f_src, f_dst, src, src.clone()) > 5  # the same pixels are class 1 over there
+
+
+def test_per_domain_readers_teach_the_generators_each_domain_s_way_of_showing_the_class():
+    torch.manual_seed(0)
+    cfg = dataclasses.replace(TINY, lambda_cycle=0.0, lambda_identity=0.0, lambda_semantic=10.0)
+    model = CycleGAN(cfg, classifier=DomainClassifiers(_MeanSign(), _NegMeanSign()))
+    assert isinstance(model.readers()[1], _NegMeanSign)
+    a = torch.rand(8, 1, 16, 16) * 2 - 1
+    a[:4] = a[:4] * 0.5 + 0.5  # bright: class 0 in A
+    for _ in range(40):
+        model.train_step(a, torch.rand(8, 1, 16, 16) * 2 - 1)
+    with torch.no_grad():
+        fake = model.G_AB(a).mean(dim=(1, 2, 3))
+    assert fake[:4].mean() < fake[4:].mean()  # A's bright class is drawn darker in B, B's reader sees class 0
 
 
 def test_semantic_term_needs_a_classifier_and_leaves_it_frozen_in_eval_mode():
@@ -142,8 +171,9 @@ def test_jittered_semantic_loss_is_not_fooled_by_a_single_pixel():
     dot = src.clone().requires_grad_(True)
     blob = torch.full((16, 1, 28, 28), -1.0)
     blob[:, 0, 8:21, 8:21] = 1.0  # the same class in a form that survives the jitter
-    assert semantic_loss(f, src, dot) < 1e-3
-    jittered_dot, jittered_blob = semantic_loss(f, src, dot, jitter=True), semantic_loss(f, src, blob, jitter=True)
+    assert semantic_loss(f, f, src, dot) < 1e-3
+    jittered_dot = semantic_loss(f, f, src, dot, jitter=True)
+    jittered_blob = semantic_loss(f, f, src, blob, jitter=True)
     assert jittered_dot > 1.0 and jittered_blob < 1e-3
     jittered_dot.backward()
     assert dot.grad.abs().sum() > 0

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from unsup.translate.semantic import pseudo_labels, self_trained_classifier
+from unsup.translate.semantic import DomainClassifiers, domain_classifiers, pseudo_labels, self_trained_classifier
 
 
 class _Planted(nn.Module):
@@ -50,3 +50,28 @@ def test_self_training_retrains_on_the_pseudo_labelled_other_domain(monkeypatch)
     assert calls == [(4, [], 10)]
     with pytest.raises(ValueError, match="rounds"):
         self_trained_classifier(src, ys, other, rounds=-1, seed=10)
+
+
+def test_domain_classifiers_give_the_unlabelled_domain_a_reader_of_its_own(monkeypatch):
+    calls, nets = [], []
+
+    def fake_train(images, labels, epochs, seed):
+        calls.append((images.clone(), labels.tolist(), seed))
+        nets.append(_Planted())
+        return nets[-1]
+
+    monkeypatch.setattr("unsup.metrics.mnist_classifier.train_classifier", fake_train)
+    src, ys = torch.zeros(4, 1, 2, 2), torch.zeros(4, dtype=torch.long)
+    other = _images([2, 2, 5, 5], [1, 2, 3, 4])
+    readers = domain_classifiers(src, ys, other, rounds=1, seed=10)
+    # source-only, self-trained (round 1), then a reader of `other` alone with every image pseudo-labelled
+    assert [seed for *_, seed in calls] == [10, 11, 12]
+    images, labels, _ = calls[2]
+    assert torch.equal(images, other) and labels == [2, 2, 5, 5]
+    assert isinstance(readers, DomainClassifiers) and readers.a is nets[0] and readers.b is nets[2]
+    swapped = domain_classifiers(src, ys, other, rounds=1, seed=10, labelled="B")
+    assert swapped.b is nets[3] and swapped.a is nets[5]  # the labelled domain is B: its reader saw the labels
+    with pytest.raises(ValueError, match="rounds"):
+        domain_classifiers(src, ys, other, rounds=0, seed=10)
+    with pytest.raises(ValueError, match="labelled"):
+        domain_classifiers(src, ys, other, rounds=1, seed=10, labelled="C")

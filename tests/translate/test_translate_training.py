@@ -1,5 +1,6 @@
 import dataclasses
 
+import pytest
 import torch
 
 from unsup.translate.data import Translation, digits_pair
@@ -56,16 +57,19 @@ def test_short_digits_run_lowers_the_cycle_loss(tmp_path):
     assert history[-1]["dependence_AtoB"] > 0.1
 
 
-def test_a_semantic_run_reopens_with_its_classifier(tmp_path):
+@pytest.mark.parametrize("per_domain", [False, True])
+def test_a_semantic_run_reopens_with_its_classifier(tmp_path, per_domain):
     from unsup.metrics.mnist_classifier import DigitCNN
     from unsup.translate.runs import open_run, start_run
+    from unsup.translate.semantic import DomainClassifiers
 
     cfg, data, probe = _digits_setup(n=16)
     cfg = dataclasses.replace(cfg, lambda_semantic=1.0)
     train = TrainConfig(n_epochs=1, n_epochs_decay=0, batch_size=8, load=28, crop=28, flip=False)
     torch.manual_seed(3)
-    model = build_model(cfg, classifier=DigitCNN())
-    start_run(tmp_path, cfg, train, {"kind": "digits", "labels": "A"}, "digits")
+    model = build_model(cfg, classifier=DomainClassifiers(DigitCNN(), DigitCNN()) if per_domain else DigitCNN())
+    spec = {"kind": "digits", "labels": "A", "self_train": 1, "per_domain": per_domain}
+    start_run(tmp_path, cfg, train, spec, "digits")
     history = fit(model, data, tmp_path, train, probe, progress=False)
     assert history[-1]["semantic"] > 0
     reopened, spec, _ = open_run(tmp_path, torch.device("cpu"))

@@ -47,11 +47,14 @@ def _data_spec(args: argparse.Namespace) -> tuple[dict, str]:
         raise UsageError("--jitter applies to the semantic term: give --semantic A|B")
     if args.self_train < 0:
         raise UsageError(f"--self-train must be >= 0; got {args.self_train}")
+    if args.per_domain and not (args.semantic and args.self_train >= 1):
+        raise UsageError("--per-domain needs --semantic A|B and --self-train >= 1 (the unlabelled domain's reader)")
     if args.data is not None:
         if args.a or args.b:
             raise UsageError("give either --data or --a/--b, not both")
         if args.data == "digits":
-            labels = {"labels": args.semantic, "self_train": args.self_train} if args.semantic else {}
+            labels = {"labels": args.semantic, "self_train": args.self_train, "per_domain": args.per_domain}
+            labels = labels if args.semantic else {}
             return {"kind": "digits", **labels}, "digits"
         return {"kind": "sr", "scale": int(args.data[2:]), "n": args.patches}, "sr"
     if args.a is None:
@@ -223,6 +226,8 @@ def register(cli) -> None:
     p.add_argument("--self-train", type=int, default=SELF_TRAIN, metavar="ROUNDS",
                    help=f"rounds of pseudo-labelling the other domain to adapt the semantic classifier "
                         f"(default {SELF_TRAIN}; 0: source labels only)")  # fmt: skip
+    p.add_argument("--per-domain", action="store_true",
+                   help="one semantic classifier per domain (the unlabelled one's from pseudo-labels)")  # fmt: skip
     p.add_argument("--patches", type=int, default=2000, help="number of SR training patches (default 2000)")
     p.add_argument("--preset", choices=list(PRESETS), help="default: digits, sr, pix2pix (--paired) or cyclegan")
     p.add_argument("--epochs", type=int, help="epochs at the full learning rate (preset's by default)")

@@ -2,8 +2,9 @@
 
 G minimises ``L_GAN(G, D_B) + L_GAN(F, D_A) + λ (‖F(G(a)) - a‖₁ + ‖G(F(b)) - b‖₁)
 + λ·λ_idt (‖G(b) - b‖₁ + ‖F(a) - a‖₁)``; each D sees real images and fakes drawn through a history pool.
-With ``lambda_semantic > 0`` G also minimises CyCADA's ``λ_sem (CE(f(G(a)), f(a)) + CE(f(F(b)), f(b)))`` for a
-frozen classifier ``f`` trained on one domain's labels (see :func:`unsup.translate.losses.semantic_loss`).
+With ``lambda_semantic > 0`` G also minimises CyCADA's ``λ_sem (CE(f_B(G(a)), f_A(a)) + CE(f_A(F(b)), f_B(b)))``
+for frozen classifiers, one shared ``f`` trained on one domain's labels or one per domain
+(see :func:`unsup.translate.losses.semantic_loss` and :mod:`unsup.translate.semantic`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from unsup.translate.generators import build_generator
 from unsup.translate.losses import cycle_loss, identity_loss, semantic_loss
 from unsup.translate.patchgan import PatchDiscriminator
 from unsup.translate.pool import HistoryPool
+from unsup.translate.semantic import DomainClassifiers
 
 
 @dataclass
@@ -60,7 +62,8 @@ class CycleGAN(nn.Module):
     """Unpaired translation; :meth:`train_step` takes batches ``a [B, ch_a, H, W]`` and ``b [B, ch_b, H, W]``.
 
     ``classifier`` (needed iff ``cfg.lambda_semantic > 0``) maps images of either domain to class logits
-    ``[B, n_classes]``; it is frozen, kept in eval mode, and saved with the networks.
+    ``[B, n_classes]``, or is a :class:`DomainClassifiers` with one reader per domain; it is frozen, kept in eval
+    mode, and saved with the networks.
     """
 
     directions = ("AtoB", "BtoA")
@@ -94,6 +97,11 @@ class CycleGAN(nn.Module):
             self.classifier.eval()
         return self
 
+    def readers(self) -> tuple[nn.Module, nn.Module]:
+        """The semantic term's classifiers of domains A and B: a :class:`DomainClassifiers`' two, or one shared."""
+        c = self.classifier
+        return (c.a, c.b) if isinstance(c, DomainClassifiers) else (c, c)
+
     def translate(self, x: Tensor, direction: str = "AtoB") -> Tensor:
         """``G(x)`` for 'AtoB', ``F(x)`` for 'BtoA'."""
         if direction not in self.directions:
@@ -121,8 +129,9 @@ class CycleGAN(nn.Module):
         loss_g = adv + cfg.lambda_cycle * (cyc + cfg.lambda_identity * idt)
         terms = {}
         if self.classifier is not None:
+            f_a, f_b = self.readers()
             jitter = cfg.semantic_jitter
-            sem = semantic_loss(self.classifier, a, fake_b, jitter) + semantic_loss(self.classifier, b, fake_a, jitter)
+            sem = semantic_loss(f_a, f_b, a, fake_b, jitter) + semantic_loss(f_b, f_a, b, fake_a, jitter)
             loss_g = loss_g + cfg.lambda_semantic * sem
             terms["semantic"] = sem.item() / 2
         self.opt_G.zero_grad(set_to_none=True)

@@ -19,14 +19,16 @@ def identity_loss(real: Tensor, mapped: Tensor) -> Tensor:
     return (mapped - real).abs().mean()
 
 
-def semantic_loss(classifier: nn.Module, source: Tensor, translated: Tensor, jitter: bool = False) -> Tensor:
-    """CyCADA's semantic consistency (Hoffman et al. 2018): ``CE(f(G(x)), argmax f(x))`` for a frozen classifier
-    ``f``, so a translation keeps the class ``f`` sees in its input. ``source`` and ``translated`` are
-    ``[B, C, H, W]`` in [-1, 1]; the pseudo-labels carry no gradient, the loss reaches G through ``f``'s input only.
-    With ``jitter`` f sees ``translated`` under a random small affine map (the digit CNN's training augmentation),
-    so only a class that survives the jitter lowers the loss."""
+def semantic_loss(reader_src: nn.Module, reader_dst: nn.Module, source: Tensor, translated: Tensor,
+                  jitter: bool = False) -> Tensor:  # fmt: skip
+    """CyCADA's semantic consistency (Hoffman et al. 2018): ``CE(f_dst(G(x)), argmax f_src(x))`` for frozen
+    classifiers of the source and target domains (CyCADA: one ``f`` for both), so a translation keeps the class
+    its input shows. ``source`` and ``translated`` are ``[B, C, H, W]`` in [-1, 1]; the pseudo-labels carry no
+    gradient, the loss reaches G through ``f_dst``'s input only. With ``jitter`` ``f_dst`` sees ``translated``
+    under a random small affine map (the digit CNN's training augmentation), so only a class that survives the
+    jitter lowers the loss."""
     with torch.no_grad():
-        labels = classifier(source).argmax(1)
+        labels = reader_src(source).argmax(1)
     if jitter:
         translated = augment(translated, None)  # the global RNG: checkpointed with the run
-    return F.cross_entropy(classifier(translated), labels)
+    return F.cross_entropy(reader_dst(translated), labels)

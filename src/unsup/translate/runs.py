@@ -4,7 +4,8 @@ The data spec names where the images come from, so ``train --resume``, ``apply``
 data and model: ``{"kind": "digits"}``, ``{"kind": "sr", "scale": 4, "n": 2000}`` or
 ``{"kind": "folders", "a": DIR, "b": DIR | None, "paired": bool, "grey": bool}``. A digits spec with
 ``"labels": "A"`` or ``"B"`` trains CycleGAN's semantic classifier on that domain's training labels, and
-``"self_train": R`` (default 0) then adapts it to the other domain by ``R`` rounds of pseudo-labelling (see
+``"self_train": R`` (default 0) then adapts it to the other domain by ``R`` rounds of pseudo-labelling; with
+``"per_domain": true`` (default false) each domain gets its own classifier instead (see
 :mod:`unsup.translate.semantic`).
 """
 
@@ -47,13 +48,16 @@ def semantic_classifier(spec: dict, train: TrainConfig, fresh: bool) -> nn.Modul
     if domain is None:
         return None
     from unsup.metrics.mnist_classifier import DigitCNN
-    from unsup.translate.semantic import self_trained_classifier
+    from unsup.translate.semantic import DomainClassifiers, domain_classifiers, self_trained_classifier
 
+    per_domain, rounds = spec.get("per_domain", False), spec.get("self_train", 0)
     if not fresh:
-        return DigitCNN()
+        return DomainClassifiers(DigitCNN(), DigitCNN()) if per_domain else DigitCNN()
     a, ya, b, yb = digits_pair(True, train.seed)
     x, y, other = (a, ya, b) if domain == "A" else (b, yb, a)
-    return self_trained_classifier(x, y, other, spec.get("self_train", 0), seed=train.seed + 1)
+    if per_domain:
+        return domain_classifiers(x, y, other, rounds, seed=train.seed + 1, labelled=domain)
+    return self_trained_classifier(x, y, other, rounds, seed=train.seed + 1)
 
 
 def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:

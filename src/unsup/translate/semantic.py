@@ -6,6 +6,12 @@ project's digit CNN trained on MNIST labels 85% of the held-out sklearn digits).
 a single target label: label the other domain's training images with ``f``, keep the most confident fraction of
 each predicted class, and retrain ``f`` on the labelled images plus those pseudo-labelled ones; repeat with a
 larger fraction.
+
+The translation's class is best checked by a classifier of the domain it lands in: one trained on domain A and
+domain B together accepts an A-shaped digit drawn with B's strokes, which a B reader does not (on MNIST -> digits,
+97% of the translations satisfied such an f while a CNN trained on the digits' labels read 88%).
+:func:`domain_classifiers` therefore gives each domain its own reader: the labelled domain's classifier, and one
+trained on the other domain alone with the self-trained classifier's pseudo-labels.
 """
 
 from __future__ import annotations
@@ -56,3 +62,32 @@ def self_trained_classifier(images: Tensor, labels: Tensor, other: Tensor, round
                              seed=seed + r + 1)  # fmt: skip
         report(r + 1, f)
     return f
+
+
+class DomainClassifiers(nn.Module):
+    """One frozen classifier per domain: ``a`` reads images of domain A, ``b`` of domain B (``[N, C, H, W]`` ->
+    ``[N, n_classes]`` logits). The semantic term labels an input with its own domain's reader and asks the other
+    domain's reader to see that label in the translation."""
+
+    def __init__(self, a: nn.Module, b: nn.Module) -> None:
+        super().__init__()
+        self.a, self.b = a, b
+
+
+def domain_classifiers(images: Tensor, labels: Tensor, other: Tensor, rounds: int, seed: int, epochs: int = 15,
+                       labelled: str = "A") -> DomainClassifiers:  # fmt: skip
+    """Readers for both domains without a label of ``other``: the digit CNN trained on the ``labelled`` domain's
+    ``images``/``labels`` (round 0 of :func:`self_trained_classifier`), and one trained on ``other`` alone with
+    every image pseudo-labelled by the ``rounds``-times self-trained classifier (``rounds >= 1``)."""
+    from unsup.metrics.mnist_classifier import train_classifier
+
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1 for a classifier of the unlabelled domain; got {rounds}")
+    if labelled not in ("A", "B"):
+        raise ValueError(f"labelled must be 'A' or 'B'; got {labelled!r}")
+    first = []
+    adapted = self_trained_classifier(images, labels, other, rounds, seed, epochs,
+                                      on_round=lambda r, f: first.append(f) if r == 0 else None)  # fmt: skip
+    _, pseudo = pseudo_labels(adapted, other, keep=1.0)
+    reader = train_classifier(other, pseudo, epochs=epochs, seed=seed + rounds + 1)
+    return DomainClassifiers(first[0], reader) if labelled == "A" else DomainClassifiers(reader, first[0])
