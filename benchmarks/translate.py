@@ -53,7 +53,7 @@ def _train(name: str, data: Translation, probe, out: Path, spec: dict | None = N
 
 def part_digits(args: argparse.Namespace, out: Path) -> dict:
     a, _, b, _ = digits_pair(True, args.seed)
-    ta, _, tb, _ = digits_pair(False, args.seed)
+    ta, tya, tb, tyb = digits_pair(False, args.seed)
     data = Translation(a, b, paired=False, crop=28, flip=False)
     semantic = args.semantic != "none"
     spec = ({"kind": "digits", "labels": args.semantic, "self_train": args.self_train, "per_domain": args.per_domain}
@@ -65,6 +65,8 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
     for judge in args.judge[1:]:  # a second kind of judge: do the class-kept scores hold beyond one model family?
         more = eval_digits(model, args.seed, judge)
         scores.update({f"{k}_{judge}": more[k] for k in ("class_kept_AtoB", "class_kept_BtoA")})
+    if semantic:  # how often the translator satisfies its own reader, against how often the judge agrees
+        scores.update(_reader_scores(model, ta, tya, tb, tyb))
     readers = "one classifier per domain" if args.per_domain else "one shared classifier"
     label = (f"CycleGAN + semantic term (labels of {args.semantic} only, {args.self_train} self-training rounds, "
              f"{readers})" if semantic else "CycleGAN")  # fmt: skip
@@ -78,12 +80,27 @@ def part_digits(args: argparse.Namespace, out: Path) -> dict:
         print(f"{d:<12}{scores[f'class_kept_{d}']:>12.3f}{scores[f'untranslated_{d}']:>14.3f}"
               f"{scores[f'judge_acc_{dst}']:>17.3f}{scores[f'cycle_l1_{src}']:>10.4f}")  # fmt: skip
     print(f"MNIST resampled by hand to the digits' 8x8 grid, judged in B: {scores['resampled_AtoB']:.3f}")
+    if semantic:
+        print(f"class kept by the semantic term's own readers: AtoB {scores['reader_AtoB']:.3f}, "
+              f"BtoA {scores['reader_BtoA']:.3f}")  # fmt: skip
     for judge in args.judge[1:]:
         print(f"class kept judged by the {judge}: AtoB {scores[f'class_kept_AtoB_{judge}']:.3f}, "
               f"BtoA {scores[f'class_kept_BtoA_{judge}']:.3f}")  # fmt: skip
     used = {"labels_used": spec and spec["labels"], "self_train": spec and spec["self_train"],
             "per_domain": spec and spec["per_domain"], "judges": args.judge}  # fmt: skip
     return {**scores, **used, **{k: v for k, v in info.items() if k != "last"}}
+
+
+def _reader_scores(model, ta: torch.Tensor, tya: torch.Tensor, tb: torch.Tensor, tyb: torch.Tensor) -> dict:
+    """Class kept on the held-out images as the semantic term's target-domain reader sees it."""
+    from unsup.metrics.mnist_classifier import predict
+    from unsup.translate.evaluate import translate_all
+
+    f_a, f_b = model.readers()
+    kept = {}
+    for d, x, y, reader in (("AtoB", ta, tya, f_b), ("BtoA", tb, tyb, f_a)):
+        kept[f"reader_{d}"] = float((predict(reader, translate_all(model, x, d)) == y).float().mean())
+    return kept
 
 
 def _adapt_rows(name: str, data: tuple, test: torch.Tensor, ytest: torch.Tensor, args: argparse.Namespace) -> list:
