@@ -139,6 +139,8 @@ def run_table(
             results.append(r)
             with open(out / "results.jsonl", "a") as fh:
                 fh.write(json.dumps(finite(r)) + "\n")
+        pool.close()  # let the workers exit by themselves: the with-block's terminate() leaks a semaphore
+        pool.join()
     return results
 
 
