@@ -53,9 +53,10 @@ def _data_spec(args: argparse.Namespace) -> tuple[dict, str]:
         if args.a or args.b:
             raise UsageError("give either --data or --a/--b, not both")
         if args.data == "digits":
-            labels = {"labels": args.semantic, "self_train": args.self_train, "per_domain": args.per_domain}
-            labels = labels if args.semantic else {}
-            return {"kind": "digits", **labels}, "digits"
+            if not args.semantic:
+                return {"kind": "digits"}, "digits"
+            return {"kind": "digits", "labels": args.semantic, "self_train": args.self_train,
+                    "per_domain": args.per_domain}, "digits"  # fmt: skip
         return {"kind": "sr", "scale": int(args.data[2:]), "n": args.patches}, "sr"
     if args.a is None:
         raise UsageError("give --a DIR_A (and --b DIR_B), or --data digits|sr2|sr4")
