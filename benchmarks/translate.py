@@ -275,6 +275,10 @@ def main() -> None:
     p.add_argument("--memory-steps", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
+    if (args.jitter or args.per_domain) and args.semantic == "none":
+        p.error("--jitter and --per-domain apply to the semantic term: give --semantic A|B")
+    if args.per_domain and args.self_train < 1:
+        p.error(f"--per-domain needs --self-train >= 1 (the unlabelled domain's reader); got {args.self_train}")
     torch.set_num_threads(args.threads)
     out = Path(tempfile.mkdtemp(prefix="bench-translate-"))
     results = {"threads": args.threads}
