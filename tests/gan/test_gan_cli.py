@@ -29,6 +29,7 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["bench", "pacgan", "--pack", "0", "--out", str(tmp_path)], "pack must be >= 1")
     one_line_error(capsys, ["bench", "pacgan", "--data", "moons", "--out", str(tmp_path)], "--data must be ring")
     one_line_error(capsys, ["bench", "pacgan", "--lr-decay", "2", "--out", str(tmp_path)], "--lr-decay must be in")
+    one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
     assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
 
 
@@ -58,3 +59,21 @@ def test_bench_pacgan_tiny(capsys, tmp_path):
     out = capsys.readouterr().out
     rows = json.loads(out.strip().splitlines()[-2])["rows"]
     assert [r["variant"] for r in rows] == ["GAN", "PacGAN2", "GAN-D2", "GAN-B2"]
+
+
+def test_bench_pacgan_passes_beta1_and_decay_to_every_trial(monkeypatch, capsys, tmp_path):
+    from unsup.gan import pacgan
+
+    seen = []
+
+    def fake_table(data, rows, trials, schedule, out, workers, first_seed):
+        seen.append(schedule)
+        return [{"variant": "GAN", "seed": 0, "modes": 20, "high_quality": 50.0, "reverse_kl": 0.5}]
+
+    monkeypatch.setattr(pacgan, "run_table", fake_table)
+    argv = ["bench", "pacgan", "--pack", "1", "--trials", "1", "--steps", "30", "--beta1", "0.2", "--lr-decay", "0.5",
+            "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    assert (seen[0].steps, seen[0].beta1, seen[0].lr_decay) == (30, 0.2, 0.5)
+    (run,) = tmp_path.iterdir()
+    assert json.loads((run / "config.json").read_text())["schedule"]["beta1"] == 0.2

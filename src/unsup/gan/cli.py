@@ -227,6 +227,10 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
         if not 0.0 <= args.lr_decay <= 1.0:
             raise ValueError(f"--lr-decay must be in [0, 1]; got {args.lr_decay}")
         schedule = replace(schedule, lr_decay=args.lr_decay)
+    if args.beta1 is not None:
+        if not 0.0 <= args.beta1 < 1.0:
+            raise ValueError(f"--beta1 must be in [0, 1); got {args.beta1}")
+        schedule = replace(schedule, beta1=args.beta1)
     rows = pacgan.variants(args.pack, controls=args.controls)
     out = new_run_dir(args.out, f"bench-pacgan-{args.data}")
     write_json(out / "config.json", {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
@@ -251,6 +255,7 @@ def register_bench(cli) -> None:
                    help="quick: 8k iterations; paper: 400k (the reference protocol)")  # fmt: skip
     p.add_argument("--steps", type=int, help="override the preset's iterations")
     p.add_argument("--lr-decay", type=float, help="final fraction of the run with a linearly falling step size")
+    p.add_argument("--beta1", type=float, help="Adam's first-moment decay (preset 0.8; 0.2: pre-2017 Blocks' 0.8)")
     p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
     p.add_argument("--workers", type=int, default=0, help="single-thread processes (default: one per core)")
     p.add_argument("--seed", type=int, default=0, help="first seed")
