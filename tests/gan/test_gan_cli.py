@@ -77,3 +77,16 @@ def test_bench_pacgan_passes_beta1_and_decay_to_every_trial(monkeypatch, capsys,
     assert (seen[0].steps, seen[0].beta1, seen[0].lr_decay) == (30, 0.2, 0.5)
     (run,) = tmp_path.iterdir()
     assert json.loads((run / "config.json").read_text())["schedule"]["beta1"] == 0.2
+
+
+def test_bench_pacgan_cpu_preset_is_30k_iterations_with_beta1_0_2(monkeypatch, capsys, tmp_path):
+    from unsup.gan import pacgan
+
+    seen = []
+    monkeypatch.setattr(pacgan, "run_table", lambda *a: seen.append(a[3]) or [
+        {"variant": "GAN", "seed": 0, "modes": 20, "high_quality": 50.0, "reverse_kl": 0.5}])  # fmt: skip
+    assert main(["bench", "pacgan", "--pack", "1", "--trials", "1", "--preset", "cpu", "--out", str(tmp_path)]) == 0
+    assert main(["bench", "pacgan", "--pack", "1", "--trials", "1", "--preset", "cpu", "--steps", "9",
+                 "--out", str(tmp_path)]) == 0  # fmt: skip
+    assert [(s.steps, s.beta1, s.lr, s.lr_decay, s.loss) for s in seen] == [(30_000, 0.2, 1e-4, 0.0, "ns"),
+                                                                          (9, 0.2, 1e-4, 0.0, "ns")]  # fmt: skip

@@ -251,8 +251,8 @@ def register_bench(cli) -> None:
     p.add_argument("--data", default="grid", help="ring or grid (default grid)")
     p.add_argument("--pack", type=int, nargs="+", default=[1, 2, 3, 4], help="pack sizes (1 = GAN)")
     p.add_argument("--trials", type=int, default=5, help="seeds per variant")
-    p.add_argument("--preset", default="quick", choices=["quick", "paper"],
-                   help="quick: 8k iterations; paper: 400k (the reference protocol)")  # fmt: skip
+    p.add_argument("--preset", default="quick", choices=["quick", "cpu", "paper"],
+                   help="quick: 8k iterations; cpu: 30k, beta1 0.2; paper: 400k (the reference protocol)")  # fmt: skip
     p.add_argument("--steps", type=int, help="override the preset's iterations")
     p.add_argument("--lr-decay", type=float, help="final fraction of the run with a linearly falling step size")
     p.add_argument("--beta1", type=float, help="Adam's first-moment decay (preset 0.8; 0.2: pre-2017 Blocks' 0.8)")

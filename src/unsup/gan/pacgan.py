@@ -1,7 +1,8 @@
 """The PacGAN 2-D experiment (Lin et al. 2018, Table 1): GAN vs PacGAN2-4 on the ring and the grid, plus the
 lecture's two "is PacGAN cheating?" controls, run as independent trials spread over single-thread processes.
 
-Reference setup: G 4 × 400 ReLU+BN with latent dim 2, D 3 × 200 maxout (5 pieces), Adam lr 1e-4 and β1 0.8,
+Reference setup: G 4 × 400 ReLU+BN with latent dim 2, D 3 × 200 maxout (5 pieces), Adam lr 1e-4 and β1 0.8
+(Blocks' ``beta1=0.8``; in Blocks before 2017 that is PyTorch's β1 = 0.2, the ``cpu`` preset's reading),
 the non-saturating generator loss ``softplus(-f(G(z)))`` (the reference's ``generator_loss``), 100 packs per
 minibatch, N(0, 0.02²) init, a fixed training set of 100k points, each pack slot an independent resample and a
 separate G call, the reference's simultaneous D/G update, 400k iterations, metrics on 2,500 samples.
@@ -54,6 +55,8 @@ class Schedule:
 PRESETS = {
     "paper": Schedule(),
     "quick": Schedule(steps=8_000),
+    # the reference's Blocks Adam(beta1=0.8) read in pre-2017 Blocks, where beta1 weighted the new gradient
+    "cpu": Schedule(steps=30_000, beta1=0.2),
 }
 
 
