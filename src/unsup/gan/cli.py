@@ -255,7 +255,9 @@ def register_bench(cli) -> None:
                    help="quick: 8k iterations; cpu: 30k, beta1 0.2; paper: 400k (the reference protocol)")  # fmt: skip
     p.add_argument("--steps", type=int, help="override the preset's iterations")
     p.add_argument("--lr-decay", type=float, help="final fraction of the run with a linearly falling step size")
-    p.add_argument("--beta1", type=float, help="Adam's first-moment decay (preset 0.8; 0.2: pre-2017 Blocks' 0.8)")
+    p.add_argument(
+        "--beta1", type=float, help="Adam's first-moment decay (quick/paper presets 0.8; cpu 0.2, pre-2017 Blocks' 0.8)"
+    )
     p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
     p.add_argument("--workers", type=int, default=0, help="single-thread processes (default: one per core)")
     p.add_argument("--seed", type=int, default=0, help="first seed")
