@@ -99,14 +99,18 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
     Trainer(game, dataset, cfg).fit()
-    x = game.sample(2500)
+    return score(dataset, game.sample(2500).cpu(), variant, seed, time.perf_counter() - t0, png)
+
+
+def score(dataset, x, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
+    """One result row for 2,500 samples ``x`` ``(n, d)`` of a trained trial, with its scatter plot if ``png``."""
     result = dataset.evaluate(x)
     if png:
         from unsup.gan.plots import save_samples
 
         title = f"{variant.name} seed {seed}: {result['modes']} modes, {result['high_quality']:.1f}% HQ"
         save_samples(x, png, real=dataset.sample(2500), title=title)
-    return {"variant": variant.name, "seed": seed, **asdict(variant), "seconds": time.perf_counter() - t0,
+    return {"variant": variant.name, "seed": seed, **asdict(variant), "seconds": seconds,
             **{k: v for k, v in result.items() if k != "counts"}}  # fmt: skip
 
 
@@ -145,6 +149,61 @@ def run_table(
         pool.close()  # let the workers exit by themselves: the with-block's terminate() leaks a semaphore
         pool.join()
     return results
+
+
+def run_batched(
+    data: str,
+    variants_: list[Variant],
+    trials: int,
+    schedule: Schedule,
+    out: Path,
+    first_seed: int = 0,
+    device: str = "auto",
+    evals: Iterable[int] = (),
+    graph: bool | None = None,
+) -> list[dict]:
+    """Run ``trials`` seeds of every variant as one batched model per variant (:mod:`unsup.gan.ensemble`), all
+    variants advancing together; results as :func:`run_table`'s. At each step in ``evals`` the trials are scored
+    too and the rows appended to ``out/curve.jsonl`` (a learning curve that survives an interrupted run).
+    ``graph``: replay each iteration as a CUDA graph (None: on CUDA)."""
+    from tqdm.auto import tqdm
+
+    from unsup.data.registry import DATASETS
+    from unsup.gan.ensemble import Ensemble, EnsembleTrainer
+
+    seeds = list(range(first_seed, first_seed + trials))
+    datasets = [DATASETS.get(data)(seed=s) for s in seeds]
+    betas = (schedule.beta1, 0.999)
+    trainers = {v: EnsembleTrainer(Ensemble(datasets, seeds, v.pack, schedule.loss, v.d_hidden), v.batch,
+                                   schedule.lr, betas, schedule.steps, schedule.lr_decay, device, graph)
+                for v in variants_}  # fmt: skip
+    t0, results = time.perf_counter(), []
+    todo = sorted({e for e in evals if 0 < e < schedule.steps} | {schedule.steps})
+    with tqdm(total=schedule.steps, desc=f"pacgan {data} batched") as bar:
+        while todo:
+            for tr in trainers.values():  # warm-up and capture make a first call several steps long
+                tr.train_step()
+            step = min(tr.step for tr in trainers.values())
+            bar.update(step - bar.n)
+            if step < todo[0] and step < schedule.steps:
+                continue
+            last = step >= schedule.steps
+            rows = _score_batched(trainers, datasets, seeds, time.perf_counter() - t0, out if last else None)
+            with open(out / ("results.jsonl" if last else "curve.jsonl"), "a") as fh:
+                fh.writelines(json.dumps(finite({"step": step, **r})) + "\n" for r in rows)
+            results = rows
+            todo = [e for e in todo if e > step]
+    return results
+
+
+def _score_batched(trainers: dict, datasets: list, seeds: list[int], seconds: float, out: Path | None) -> list[dict]:
+    rows = []
+    for v, tr in trainers.items():
+        x = tr.ens.sample(2500).cpu()
+        for t, (dataset, seed) in enumerate(zip(datasets, seeds, strict=True)):
+            png = str(out / f"{v.name}-seed{seed}.png") if out else None
+            rows.append(score(dataset, x[t], v, seed, seconds, png))
+    return rows
 
 
 def summarize(results: list[dict], data: str) -> list[dict]:

@@ -1,0 +1,192 @@
+"""Independent trials of the 2-D PacGAN experiment trained side by side as one batched model.
+
+Each of the ``T`` trials is the reference model of :func:`unsup.gan.mlp.build_game`, initialised exactly as
+:func:`unsup.gan.pacgan.run_trial` initialises it (``torch.manual_seed(seed)``), on its own fixed training set, and
+trained with the reference's simultaneous update. Only the layout changes: every layer is one batched matrix
+product ``(T, n, d_in) @ (T, d_in, d_out)`` for all trials, so ``T`` trials launch as many kernels as one. The 2-D
+networks are far too small to fill a GPU, so there the trials come almost free; on CUDA the whole iteration is
+also captured once as a CUDA graph and replayed, which removes the per-kernel launch cost.
+
+Trials share nothing but the random stream that draws minibatches and latent codes, so a trial's numbers are not
+bit-identical to its single-process run (a different stream), while the protocol is the same.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from unsup.gan import losses
+from unsup.gan.mlp import Maxout, build_game
+
+BN_EPS = 1e-5  # nn.BatchNorm1d's
+
+
+def _stack(linears: list[nn.Linear]) -> tuple[nn.Parameter, nn.Parameter]:
+    """Weights ``(T, d_in, d_out)`` and biases ``(T, 1, d_out)`` of the same layer of ``T`` models."""
+    w = torch.stack([lin.weight.detach().T for lin in linears])
+    b = torch.stack([lin.bias.detach()[None] for lin in linears])
+    return nn.Parameter(w.contiguous()), nn.Parameter(b)
+
+
+class Ensemble(nn.Module):
+    """``T`` independent reference models (G: MLP with BatchNorm, D: maxout, packed ``pack`` times).
+
+    ``datasets``: one :class:`~unsup.data.toy.Mixture` per trial (their training sets are what each trial sees);
+    ``seeds``: the seed each trial's networks are initialised from. Shapes carry the trial axis first:
+    ``generate(z)`` maps ``(T, n, latent_dim) -> (T, n, d)`` and ``discriminate(x)`` ``(T, n, pack·d) -> (T, n)``.
+    """
+
+    def __init__(self, datasets: list, seeds: list[int], pack: int = 1, loss: str = "ns", d_hidden: int = 200) -> None:
+        super().__init__()
+        if len(datasets) != len(seeds) or not seeds:
+            raise ValueError(f"need one dataset per seed; got {len(datasets)} datasets and {len(seeds)} seeds")
+        if losses.check_kind(loss) == "wgan-gp":
+            raise ValueError("loss wgan-gp is not supported by the batched trials (its penalty is per network)")
+        games = []
+        for data, seed in zip(datasets, seeds, strict=True):
+            torch.manual_seed(seed)
+            games.append(build_game(data, pack=pack, loss=loss, d_hidden=d_hidden))
+        self.pack, self.loss, self.latent_dim = pack, loss, games[0].latent_dim
+        self.register_buffer("train_sets", torch.stack([d.train_set for d in datasets]))
+        g_layers = zip(*[[m for m in g.G if isinstance(m, nn.Linear)] for g in games], strict=True)
+        self.g_lin = nn.ParameterList([p for layer in g_layers for p in _stack(list(layer))])
+        bns = zip(*[[m for m in g.G if isinstance(m, nn.BatchNorm1d)] for g in games], strict=True)
+        self.g_bn = nn.ParameterList([nn.Parameter(torch.stack([getattr(m, name).detach()[None] for m in layer]))
+                                      for layer in bns for name in ("weight", "bias")])  # fmt: skip
+        d_modules = [[m.linear if isinstance(m, Maxout) else m for m in g.D.discriminator
+                      if isinstance(m, (Maxout, nn.Linear))] for g in games]  # fmt: skip
+        self.d_lin = nn.ParameterList([p for layer in zip(*d_modules, strict=True) for p in _stack(list(layer))])
+        self.pieces = games[0].D.discriminator[0].pieces
+
+    @property
+    def trials(self) -> int:
+        return self.train_sets.shape[0]
+
+    def g_params(self) -> list[nn.Parameter]:
+        return [*self.g_lin, *self.g_bn]
+
+    def d_params(self) -> list[nn.Parameter]:
+        return list(self.d_lin)
+
+    def generate(self, z: Tensor) -> Tensor:
+        """``(T, n, latent_dim) -> (T, n, d)``; BatchNorm with each trial's batch statistics over its ``n``."""
+        h, n_hidden = z, len(self.g_bn) // 2
+        for i in range(n_hidden + 1):
+            h = torch.baddbmm(self.g_lin[2 * i + 1], h, self.g_lin[2 * i])
+            if i < n_hidden:
+                mean, var = h.mean(1, keepdim=True), h.var(1, unbiased=False, keepdim=True)
+                h = torch.relu((h - mean) * torch.rsqrt(var + BN_EPS) * self.g_bn[2 * i] + self.g_bn[2 * i + 1])
+        return h
+
+    def discriminate(self, x: Tensor) -> Tensor:
+        """``(T, n, pack·d) -> (T, n)`` logits, the maxout layers taking the max over ``pieces`` maps."""
+        n_maxout = len(self.d_lin) // 2 - 1
+        for i in range(n_maxout):
+            x = torch.baddbmm(self.d_lin[2 * i + 1], x, self.d_lin[2 * i]).unflatten(2, (-1, self.pieces)).max(3)[0]
+        return torch.baddbmm(self.d_lin[-1], x, self.d_lin[-2]).squeeze(2)
+
+    def real_batch(self, batch: int) -> Tensor:
+        """``(T, batch, pack·d)``: packs of ``pack`` training points, each slot an independent resample."""
+        idx = torch.randint(self.train_sets.shape[1], (self.trials, batch * self.pack), device=self.train_sets.device)
+        x = torch.gather(self.train_sets, 1, idx[..., None].expand(-1, -1, self.train_sets.shape[2]))
+        return x.reshape(self.trials, batch, -1)
+
+    def fake_batch(self, batch: int) -> Tensor:
+        """``(T, batch, pack·d)``: one G call on ``batch`` fresh codes per pack slot (BatchNorm statistics per slot)."""
+        z = torch.randn(self.pack, self.trials, batch, self.latent_dim, device=self.train_sets.device)
+        return torch.stack([self.generate(zj) for zj in z], 2).flatten(2)
+
+    def joint_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+        """Sums over trials of each trial's D and G loss, from one D pass over real and fake packs.
+
+        Summing keeps each trial's gradient its own (the trials share no parameter)."""
+        r, f = self.discriminate(torch.cat([real, fake], 1)).split([real.shape[1], fake.shape[1]], 1)
+        t = self.trials  # every trial has the same batch, so T × the mean over all logits = Σ_t mean_t
+        return t * losses.d_loss(r, f, self.loss), t * losses.g_loss(f, self.loss)
+
+    @torch.no_grad()
+    def sample(self, n: int, chunk: int = 1000) -> Tensor:
+        """``(T, n, d)`` samples per trial, BatchNorm over chunks of ``chunk`` codes (as :meth:`GAN.sample`)."""
+        dev = self.train_sets.device
+        parts = [self.generate(torch.randn(self.trials, min(chunk, n - i), self.latent_dim, device=dev))
+                 for i in range(0, n, chunk)]  # fmt: skip
+        return torch.cat(parts, 1)
+
+
+class EnsembleTrainer:
+    """Adam and the reference's simultaneous update for an :class:`Ensemble`.
+
+    Adam is element-wise, so one optimiser over the stacked parameters is exactly one Adam per trial. On CUDA
+    (``graph=None`` means there) one iteration is captured as a CUDA graph after three eager warm-up iterations
+    (Adam's state must exist before capture) and replayed; the step size is a tensor so the graph reads its decay.
+    """
+
+    def __init__(
+        self,
+        ensemble: Ensemble,
+        batch: int = 100,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.8, 0.999),
+        steps: int = 400_000,
+        lr_decay: float = 0.0,
+        device: str = "auto",
+        graph: bool | None = None,
+    ) -> None:
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        self.ens, self.batch, self.steps, self.lr, self.lr_decay = ensemble.to(self.device), batch, steps, lr, lr_decay
+        cuda = self.device.type == "cuda"
+        self.graph = cuda if graph is None else graph
+        if self.graph and not cuda:
+            raise ValueError("graph=True needs a CUDA device")
+        kw = {"betas": betas, "fused": True, "capturable": cuda}
+        self.opt_d = torch.optim.Adam(self.ens.d_params(), lr=torch.tensor(lr, device=self.device), **kw)
+        self.opt_g = torch.optim.Adam(self.ens.g_params(), lr=torch.tensor(lr, device=self.device), **kw)
+        self.step, self._graph, self.last = 0, None, (None, None)
+
+    def _iteration(self) -> tuple[Tensor, Tensor]:
+        real, fake = self.ens.real_batch(self.batch), self.ens.fake_batch(self.batch)
+        ld, lg = self.ens.joint_loss(real, fake)
+        d, g = self.ens.d_params(), self.ens.g_params()
+        grads = torch.autograd.grad(ld, d, retain_graph=True) + torch.autograd.grad(lg, g)
+        for p, grad in zip(d + g, grads, strict=True):
+            p.grad = grad
+        self.opt_d.step()
+        self.opt_g.step()
+        return ld.detach(), lg.detach()
+
+    def _capture(self) -> None:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):  # warm-up iterations are real ones: they count as steps
+                self._set_lr()
+                self.last = self._iteration()
+                self.step += 1
+        torch.cuda.current_stream().wait_stream(side)
+        self._graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self._graph):
+            self.last = self._iteration()
+
+    def lr_factor(self, step: int) -> float:
+        """1, then falling linearly to 0 over the last ``lr_decay`` of ``steps`` (as the shared trainer)."""
+        span = self.lr_decay * self.steps
+        return 1.0 if span <= 0 else min(1.0, (self.steps - step) / span)
+
+    def _set_lr(self) -> None:
+        if self.lr_decay > 0:
+            for group in self.opt_d.param_groups + self.opt_g.param_groups:
+                group["lr"].fill_(self.lr * self.lr_factor(self.step))
+
+    def train_step(self) -> None:
+        """One iteration for every trial (losses stay on the device in ``last``: reading them would sync)."""
+        if self.graph and self._graph is None and self.steps - self.step > 3:
+            self._capture()
+        self._set_lr()
+        if self._graph is not None:
+            self._graph.replay()  # the captured iteration: fresh minibatch and codes from the advancing RNG
+        else:
+            self.last = self._iteration()
+        self.step += 1

@@ -1,0 +1,96 @@
+"""Batched trials (unsup.gan.ensemble): each trial computes exactly what its own reference model would."""
+
+import json
+
+import pytest
+import torch
+
+from unsup.data.toy import grid, ring
+from unsup.gan import losses
+from unsup.gan.ensemble import Ensemble, EnsembleTrainer
+from unsup.gan.mlp import build_game
+from unsup.gan.pack import pack as pack_
+
+
+def _games(datasets, seeds, pack):
+    out = []
+    for data, seed in zip(datasets, seeds, strict=True):
+        torch.manual_seed(seed)
+        out.append(build_game(data, pack=pack, loss="ns"))
+    return out
+
+
+@pytest.mark.parametrize("pack", [1, 3])
+def test_ensemble_forward_equals_each_trials_own_networks(pack):
+    seeds = [3, 5]
+    datasets = [grid(n_train=500, seed=s) for s in seeds]
+    ens, games = Ensemble(datasets, seeds, pack=pack), _games(datasets, seeds, pack)
+    torch.manual_seed(0)
+    z, x = torch.randn(2, 64, 2), torch.randn(2, 16, 2 * pack)
+    for t, game in enumerate(games):
+        game.train()
+        torch.testing.assert_close(ens.generate(z)[t], game.G(z[t]), rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(ens.discriminate(x)[t], game.D.discriminator(x[t]), rtol=1e-5, atol=1e-5)
+    assert torch.equal(ens.train_sets[1], datasets[1].train_set)
+
+
+def test_ensemble_training_equals_each_trial_trained_alone():
+    """Three simultaneous Adam iterations on given batches: the stacked parameters equal each trial's own."""
+    seeds, m, b = [0, 7], 2, 8
+    datasets = [ring(n_train=300, seed=s) for s in seeds]
+    ens, games = Ensemble(datasets, seeds, pack=m), _games(datasets, seeds, m)
+    trainer = EnsembleTrainer(ens, batch=b, lr=1e-3, betas=(0.2, 0.999), steps=3, device="cpu")
+    opts = [(torch.optim.Adam(g.d_params(), lr=1e-3, betas=(0.2, 0.999)),
+             torch.optim.Adam(g.g_params(), lr=1e-3, betas=(0.2, 0.999))) for g in games]  # fmt: skip
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(3):
+        real, z = torch.randn(2, b * m, 2, generator=gen), torch.randn(m, 2, b, 2, generator=gen)
+        ens.real_batch = lambda _b, real=real: real.reshape(2, b, -1)
+        ens.fake_batch = lambda _b, z=z: torch.stack([ens.generate(zj) for zj in z], 2).flatten(2)
+        trainer.train_step()
+        for t, (game, (opt_d, opt_g)) in enumerate(zip(games, opts, strict=True)):
+            fake = torch.stack([game.G(z[j, t]) for j in range(m)], 1).flatten(0, 1)
+            r, f = game.D.discriminator(pack_(real[t], m)), game.D.discriminator(pack_(fake, m))
+            gd = torch.autograd.grad(losses.d_loss(r, f, "ns"), game.d_params(), retain_graph=True)
+            gg = torch.autograd.grad(losses.g_loss(f, "ns"), game.g_params())
+            for p, g in zip(game.d_params() + game.g_params(), gd + gg, strict=True):
+                p.grad = g
+            opt_d.step()
+            opt_g.step()
+    assert trainer.step == 3
+    for t, game in enumerate(games):  # atol 1 % of one Adam step: Adam divides rounding noise by tiny gradients
+        w_g, w_d = game.G[0].weight, game.D.discriminator[1].linear.weight
+        torch.testing.assert_close(ens.g_lin[0][t].T, w_g, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(ens.d_lin[2][t].T, w_d, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(ens.g_bn[0][t, 0], game.G[1].weight, rtol=1e-4, atol=1e-5)
+        assert not torch.equal(w_g, _games(datasets[t : t + 1], seeds[t : t + 1], m)[0].G[0].weight)  # it moved
+
+
+def test_ensemble_rejects_mismatched_inputs_and_graph_on_cpu():
+    data = [ring(n_train=100)]
+    with pytest.raises(ValueError, match="one dataset per seed"):
+        Ensemble(data, [0, 1])
+    with pytest.raises(ValueError, match="wgan-gp"):
+        Ensemble(data, [0], loss="wgan-gp")
+    with pytest.raises(ValueError, match="graph=True needs a CUDA"):
+        EnsembleTrainer(Ensemble(data, [0]), device="cpu", graph=True)
+
+
+def test_ensemble_lr_decay_reaches_the_optimisers():
+    trainer = EnsembleTrainer(Ensemble([ring(n_train=100)], [0]), batch=4, steps=10, lr=1e-3, lr_decay=0.5,
+                              device="cpu")  # fmt: skip
+    for _ in range(8):
+        trainer.train_step()
+    assert float(trainer.opt_g.param_groups[0]["lr"]) == pytest.approx(1e-3 * 3 / 5)
+    assert float(trainer.opt_d.param_groups[0]["lr"]) == pytest.approx(1e-3 * 3 / 5)
+
+
+def test_run_batched_scores_every_trial_and_writes_the_curve(tmp_path):
+    from unsup.gan.pacgan import Schedule, run_batched, summarize, variants
+
+    rows = run_batched("ring", variants([1, 2]), 2, Schedule(steps=40, lr=1e-3), tmp_path, device="cpu", evals=[20])
+    assert [(r["variant"], r["seed"]) for r in rows] == [("GAN", 0), ("GAN", 1), ("PacGAN2", 0), ("PacGAN2", 1)]
+    curve = [json.loads(line) for line in (tmp_path / "curve.jsonl").read_text().splitlines()]
+    assert [c["step"] for c in curve] == [20] * 4 and all(0 <= c["modes"] <= 8 for c in curve)
+    assert (tmp_path / "PacGAN2-seed1.png").exists() and len((tmp_path / "results.jsonl").read_text().splitlines()) == 4
+    assert [r["trials"] for r in summarize([{**r, "reverse_kl": 0.0} for r in rows], "ring")] == [2, 2]
