@@ -30,6 +30,8 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["bench", "pacgan", "--data", "moons", "--out", str(tmp_path)], "--data must be ring")
     one_line_error(capsys, ["bench", "pacgan", "--lr-decay", "2", "--out", str(tmp_path)], "--lr-decay must be in")
     one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
+    one_line_error(capsys, ["bench", "pacgan", "--layout", "processes", "--eval-at", "10", "--out", str(tmp_path)],
+                   "--eval-at needs the batched layout")  # fmt: skip
     assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
 
 
@@ -90,3 +92,28 @@ def test_bench_pacgan_cpu_preset_is_30k_iterations_with_beta1_0_2(monkeypatch, c
                  "--out", str(tmp_path)]) == 0  # fmt: skip
     assert [(s.steps, s.beta1, s.lr, s.lr_decay, s.loss) for s in seen] == [(30_000, 0.2, 1e-4, 0.0, "ns"),
                                                                           (9, 0.2, 1e-4, 0.0, "ns")]  # fmt: skip
+
+
+def test_bench_pacgan_batched_layout_writes_the_table_and_the_curve(capsys, tmp_path):
+    argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "2", "--trials", "2", "--steps", "20", "--layout",
+            "batched", "--eval-at", "10", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-2])["rows"]
+    assert [(r["variant"], r["trials"]) for r in rows] == [("GAN", 2), ("PacGAN2", 2)]
+    (run,) = tmp_path.iterdir()
+    assert json.loads((run / "config.json").read_text())["layout"] == "batched"
+    curve = [json.loads(line) for line in (run / "curve.jsonl").read_text().splitlines()]
+    assert [(c["step"], c["variant"]) for c in curve] == [(10, "GAN"), (10, "GAN"), (10, "PacGAN2"), (10, "PacGAN2")]
+
+
+def test_auto_layout_is_batched_only_on_cuda(monkeypatch):
+    import torch
+
+    from unsup.gan.pacgan import pick_layout
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_layout("auto") == "processes" and pick_layout("batched") == "batched"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_layout("auto") == "batched" and pick_layout("processes") == "processes"
+    with pytest.raises(ValueError, match="layout must be"):
+        pick_layout("threads")

@@ -231,11 +231,18 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
         if not 0.0 <= args.beta1 < 1.0:
             raise ValueError(f"--beta1 must be in [0, 1); got {args.beta1}")
         schedule = replace(schedule, beta1=args.beta1)
+    layout = pacgan.pick_layout(args.layout)
+    if args.eval_at and layout != "batched":
+        raise ValueError("--eval-at needs the batched layout (--layout batched, or auto on a CUDA machine)")
     rows = pacgan.variants(args.pack, controls=args.controls)
     out = new_run_dir(args.out, f"bench-pacgan-{args.data}")
     write_json(out / "config.json", {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
-                                     "variants": [asdict(v) for v in rows], "first_seed": args.seed})  # fmt: skip
-    results = pacgan.run_table(args.data, rows, args.trials, schedule, out, args.workers, args.seed)
+                                     "variants": [asdict(v) for v in rows], "first_seed": args.seed,
+                                     "layout": layout})  # fmt: skip
+    if layout == "batched":
+        results = pacgan.run_batched(args.data, rows, args.trials, schedule, out, args.seed, evals=args.eval_at)
+    else:
+        results = pacgan.run_table(args.data, rows, args.trials, schedule, out, args.workers, args.seed)
     summary = pacgan.summarize(results, args.data)
     table = pacgan.format_table(summary)
     (out / "table.md").write_text(table + "\n")
@@ -259,6 +266,13 @@ def register_bench(cli) -> None:
         "--beta1", type=float, help="Adam's first-moment decay (quick/paper presets 0.8; cpu 0.2, pre-2017 Blocks' 0.8)"
     )
     p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
-    p.add_argument("--workers", type=int, default=0, help="single-thread processes (default: one per core)")
+    p.add_argument("--layout", default="auto", choices=["auto", "processes", "batched"],
+                   help="processes: one single-thread process per trial (CPU); batched: all trials of a variant "
+                   "as one model, a CUDA graph on GPU; auto (default): batched on CUDA, else processes")  # fmt: skip
+    p.add_argument("--eval-at", type=int, nargs="+", default=[], metavar="STEP",
+                   help="batched layout: also score every trial at these iterations (RUN/curve.jsonl)")  # fmt: skip
+    p.add_argument(
+        "--workers", type=int, default=0, help="processes layout: single-thread processes (default: one per core)"
+    )
     p.add_argument("--seed", type=int, default=0, help="first seed")
     p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default runs)")
