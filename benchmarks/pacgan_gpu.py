@@ -94,6 +94,9 @@ def main() -> None:
     graph_ms = [r["ms_per_iter"] for r in rows if r["layout"].endswith("graph" if graph else "eager")]
     k = max([1] + [i for i in range(1, 5) if 1.1 * sum(graph_ms[:i]) * schedule.steps / 1000 <= args.budget])
     chosen = pacgan.variants(range(1, k + 1))
+    need = 1.1 * sum(graph_ms[:k]) * schedule.steps / 1000
+    if need > args.budget:  # the first variant runs anyway: its learning curve (curve.jsonl) is still worth having
+        print(f"warning: {chosen[0].name} alone needs ~{need:.0f} s, over --budget {args.budget:.0f} s", flush=True)
     info = {"bench": "pacgan-gpu", "device": device_name, "torch": torch.__version__,
             "preset": args.preset, "schedule": asdict(schedule),
             "throughput": rows, "graph": graph, "variants": [v.name for v in chosen]}  # fmt: skip
