@@ -94,3 +94,32 @@ def test_run_batched_scores_every_trial_and_writes_the_curve(tmp_path):
     assert [c["step"] for c in curve] == [20] * 4 and all(0 <= c["modes"] <= 8 for c in curve)
     assert (tmp_path / "PacGAN2-seed1.png").exists() and len((tmp_path / "results.jsonl").read_text().splitlines()) == 4
     assert [r["trials"] for r in summarize([{**r, "reverse_kl": 0.0} for r in rows], "ring")] == [2, 2]
+
+
+def test_run_batched_resumes_exactly_where_an_interrupted_run_stopped(tmp_path, monkeypatch):
+    from unsup.gan.pacgan import Schedule, run_batched, variants
+
+    args = ("ring", variants([1, 2]), 2, Schedule(steps=30, lr=1e-3))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    whole = run_batched(*args, tmp_path / "a", device="cpu", evals=[10, 20])
+    real_step = EnsembleTrainer.train_step
+
+    def crash_after_20(self):
+        if self.step == 24:
+            raise KeyboardInterrupt
+        real_step(self)
+
+    monkeypatch.setattr(EnsembleTrainer, "train_step", crash_after_20)
+    with pytest.raises(KeyboardInterrupt):
+        run_batched(*args, tmp_path / "b", device="cpu", evals=[10, 20])
+    monkeypatch.setattr(EnsembleTrainer, "train_step", real_step)
+    with open(tmp_path / "b" / "curve.jsonl", "a") as fh:  # a row of a step the checkpoint did not reach
+        fh.write(json.dumps({"step": 25, "variant": "GAN"}) + "\n")
+    resumed = run_batched(*args, tmp_path / "b", device="cpu", evals=[10, 20], resume=True)
+    keys = ("variant", "seed", "modes", "high_quality", "reverse_kl")
+    assert [[r[k] for k in keys] for r in resumed] == [[r[k] for k in keys] for r in whole]
+    curve = [json.loads(line) for line in (tmp_path / "b" / "curve.jsonl").read_text().splitlines()]
+    assert [c["step"] for c in curve] == [10] * 4 + [20] * 4
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        run_batched(*args, tmp_path / "a" / "nope", device="cpu", resume=True)

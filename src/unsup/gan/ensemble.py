@@ -48,7 +48,8 @@ class Ensemble(nn.Module):
             torch.manual_seed(seed)
             games.append(build_game(data, pack=pack, loss=loss, d_hidden=d_hidden))
         self.pack, self.loss, self.latent_dim = pack, loss, games[0].latent_dim
-        self.register_buffer("train_sets", torch.stack([d.train_set for d in datasets]))
+        # rebuilt from the seeds, so checkpoints leave it out
+        self.register_buffer("train_sets", torch.stack([d.train_set for d in datasets]), persistent=False)
         g_layers = zip(*[[m for m in g.G if isinstance(m, nn.Linear)] for g in games], strict=True)
         self.g_lin = nn.ParameterList([p for layer in g_layers for p in _stack(list(layer))])
         bns = zip(*[[m for m in g.G if isinstance(m, nn.BatchNorm1d)] for g in games], strict=True)
@@ -179,6 +180,20 @@ class EnsembleTrainer:
         if self.lr_decay > 0:
             for group in self.opt_d.param_groups + self.opt_g.param_groups:
                 group["lr"].fill_(self.lr * self.lr_factor(self.step))
+
+    def state_dict(self) -> dict:
+        """Step, stacked networks and both Adam states (the random streams are the caller's to save)."""
+        return {"step": self.step, "ensemble": self.ens.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "opt_g": self.opt_g.state_dict()}  # fmt: skip
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict` before the first :meth:`train_step` (a captured graph keeps its tensors)."""
+        if self._graph is not None:
+            raise RuntimeError("load the state before the first train_step: the CUDA graph is already captured")
+        self.ens.load_state_dict(state["ensemble"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.step = int(state["step"])
 
     def train_step(self) -> None:
         """One iteration for every trial (losses stay on the device in ``last``: reading them would sync)."""

@@ -173,11 +173,12 @@ def run_batched(
     device: str = "auto",
     evals: Iterable[int] = (),
     graph: bool | None = None,
+    resume: bool = False,
 ) -> list[dict]:
     """Run ``trials`` seeds of every variant as one batched model per variant (:mod:`unsup.gan.ensemble`), all
     variants advancing together; results as :func:`run_table`'s. At each step in ``evals`` the trials are scored
-    too and the rows appended to ``out/curve.jsonl`` (a learning curve that survives an interrupted run).
-    ``graph``: replay each iteration as a CUDA graph (None: on CUDA)."""
+    too, the rows appended to ``out/curve.jsonl`` and ``out/checkpoint.pt`` written (atomically), from which
+    ``resume`` continues exactly. ``graph``: replay each iteration as a CUDA graph (None: on CUDA)."""
     from tqdm.auto import tqdm
 
     from unsup.data.registry import DATASETS
@@ -189,9 +190,10 @@ def run_batched(
     trainers = {v: EnsembleTrainer(Ensemble(datasets, seeds, v.pack, schedule.loss, v.d_hidden), v.batch,
                                    schedule.lr, betas, schedule.steps, schedule.lr_decay, device, graph)
                 for v in variants_}  # fmt: skip
+    start = _load_batched(out, trainers) if resume else 0
     t0, results = time.perf_counter(), []
-    todo = sorted({e for e in evals if 0 < e < schedule.steps} | {schedule.steps})
-    with tqdm(total=schedule.steps, desc=f"pacgan {data} batched") as bar:
+    todo = sorted({e for e in evals if start < e < schedule.steps} | {schedule.steps})
+    with tqdm(total=schedule.steps, initial=start, desc=f"pacgan {data} batched") as bar:
         while todo:
             for tr in trainers.values():  # warm-up and capture make a first call several steps long
                 tr.train_step()
@@ -203,9 +205,38 @@ def run_batched(
             rows = _score_batched(trainers, datasets, seeds, time.perf_counter() - t0, out if last else None)
             with open(out / ("results.jsonl" if last else "curve.jsonl"), "a") as fh:
                 fh.writelines(json.dumps(finite({"step": step, **r})) + "\n" for r in rows)
+            if not last:
+                _save_batched(out, trainers, step)
             results = rows
             todo = [e for e in todo if e > step]
     return results
+
+
+def _save_batched(out: Path, trainers: dict, step: int) -> None:
+    from unsup._run import atomic_torch_save, rng_state
+
+    state = {"step": step, "rng": rng_state(), "trainers": {v.name: tr.state_dict() for v, tr in trainers.items()}}
+    atomic_torch_save(state, out / "checkpoint.pt")
+
+
+def _load_batched(out: Path, trainers: dict) -> int:
+    """Restore ``out/checkpoint.pt`` into ``trainers``; drops curve rows written after it. Returns its step."""
+    import torch
+
+    from unsup._run import atomic_write_bytes, set_rng_state
+
+    path = out / "checkpoint.pt"
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint to resume from in {out}")
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    for v, tr in trainers.items():
+        tr.load_state_dict(state["trainers"][v.name])
+    set_rng_state(state["rng"])
+    curve = out / "curve.jsonl"
+    if curve.exists():  # rows of a step the checkpoint did not reach are written again
+        keep = [ln for ln in curve.read_text().splitlines() if ln and json.loads(ln)["step"] <= state["step"]]
+        atomic_write_bytes(curve, "".join(ln + "\n" for ln in keep).encode())
+    return int(state["step"])
 
 
 def _score_batched(trainers: dict, datasets: list, seeds: list[int], seconds: float, out: Path | None) -> list[dict]:
