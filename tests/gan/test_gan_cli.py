@@ -106,6 +106,34 @@ def test_bench_pacgan_batched_layout_writes_the_table_and_the_curve(capsys, tmp_
     assert [(c["step"], c["variant"]) for c in curve] == [(10, "GAN"), (10, "GAN"), (10, "PacGAN2"), (10, "PacGAN2")]
 
 
+def test_bench_pacgan_resume_continues_a_batched_run_and_refuses_others(capsys, tmp_path, monkeypatch):
+    from unsup.gan.ensemble import EnsembleTrainer
+
+    argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "--trials", "2", "--steps", "20", "--layout",
+            "batched", "--eval-at", "10", "--out", str(tmp_path)]  # fmt: skip
+    real_step = EnsembleTrainer.train_step
+
+    def crash(self):
+        if self.step == 15:
+            raise KeyboardInterrupt
+        real_step(self)
+
+    monkeypatch.setattr(EnsembleTrainer, "train_step", crash)
+    assert main(argv) == 130  # Ctrl-C: "unsup: interrupted"
+    monkeypatch.setattr(EnsembleTrainer, "train_step", real_step)
+    (run,) = tmp_path.iterdir()
+    capsys.readouterr()
+    assert main(["bench", "pacgan", "--resume", str(run)]) == 0
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-2])["rows"]
+    assert [(r["variant"], r["trials"]) for r in rows] == [("GAN", 2)]
+    assert [json.loads(line)["step"] for line in (run / "results.jsonl").read_text().splitlines()] == [20, 20]
+    one_line_error(capsys, ["bench", "pacgan", "--resume", str(tmp_path)], "is not a batched bench pacgan run")
+    (run / "config.json").write_text(
+        json.dumps({**json.loads((run / "config.json").read_text()), "layout": "processes"})
+    )
+    one_line_error(capsys, ["bench", "pacgan", "--resume", str(run)], "--resume needs a run of the batched layout")
+
+
 def test_auto_layout_is_batched_only_on_cuda(monkeypatch):
     import torch
 

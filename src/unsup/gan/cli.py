@@ -215,7 +215,8 @@ def register(cli) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON line")
 
 
-def _bench_pacgan(args: argparse.Namespace) -> int:
+def _bench_pacgan_config(args: argparse.Namespace) -> dict:
+    """The run's settings from the command line, checked (one-line errors name the flag)."""
     from unsup.gan import pacgan
 
     if args.data not in ("ring", "grid"):
@@ -235,20 +236,43 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
     if args.eval_at and layout != "batched":
         raise ValueError("--eval-at needs the batched layout (--layout batched, or auto on a CUDA machine)")
     rows = pacgan.variants(args.pack, controls=args.controls)
-    out = new_run_dir(args.out, f"bench-pacgan-{args.data}")
-    write_json(out / "config.json", {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
-                                     "variants": [asdict(v) for v in rows], "first_seed": args.seed,
-                                     "layout": layout})  # fmt: skip
-    if layout == "batched":
-        results = pacgan.run_batched(args.data, rows, args.trials, schedule, out, args.seed, evals=args.eval_at)
+    return {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
+            "variants": [asdict(v) for v in rows], "first_seed": args.seed, "layout": layout,
+            "eval_at": args.eval_at}  # fmt: skip
+
+
+def _resumed_config(run: str) -> dict:
+    config = Path(run) / "config.json"
+    if not config.exists() or not (Path(run) / "checkpoint.pt").exists():
+        raise ValueError(f"{run} is not a batched bench pacgan run with a checkpoint (run with --eval-at to get one)")
+    cfg = json.loads(config.read_text())
+    if cfg.get("layout") != "batched":
+        raise ValueError(f"--resume needs a run of the batched layout; {run} used {cfg.get('layout', 'processes')}")
+    return cfg
+
+
+def _bench_pacgan(args: argparse.Namespace) -> int:
+    from unsup.gan import pacgan
+
+    if args.resume:
+        cfg, out = _resumed_config(args.resume), Path(args.resume)
     else:
-        results = pacgan.run_table(args.data, rows, args.trials, schedule, out, args.workers, args.seed)
-    summary = pacgan.summarize(results, args.data)
+        cfg = _bench_pacgan_config(args)
+        out = new_run_dir(args.out, f"bench-pacgan-{args.data}")
+        write_json(out / "config.json", cfg)
+    schedule, rows = pacgan.Schedule(**cfg["schedule"]), [pacgan.Variant(**v) for v in cfg["variants"]]
+    data, trials, seed = cfg["data"], cfg["trials"], cfg["first_seed"]
+    if cfg["layout"] == "batched":
+        results = pacgan.run_batched(data, rows, trials, schedule, out, seed, evals=cfg["eval_at"],
+                                     resume=bool(args.resume))  # fmt: skip
+    else:
+        results = pacgan.run_table(data, rows, trials, schedule, out, args.workers, seed)
+    summary = pacgan.summarize(results, data)
     table = pacgan.format_table(summary)
     (out / "table.md").write_text(table + "\n")
     write_json(out / "summary.json", pacgan.finite(summary))
     print(table)
-    print(json.dumps({"bench": "pacgan", "data": args.data, "steps": schedule.steps, "rows": pacgan.finite(summary)}))
+    print(json.dumps({"bench": "pacgan", "data": data, "steps": schedule.steps, "rows": pacgan.finite(summary)}))
     print(f"run folder: {out}")
     return 0
 
@@ -271,6 +295,7 @@ def register_bench(cli) -> None:
                    "as one model, a CUDA graph on GPU; auto (default): batched on CUDA, else processes")  # fmt: skip
     p.add_argument("--eval-at", type=int, nargs="+", default=[], metavar="STEP",
                    help="batched layout: also score every trial at these iterations (RUN/curve.jsonl)")  # fmt: skip
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted batched run from its last --eval-at step")
     p.add_argument(
         "--workers", type=int, default=0, help="processes layout: single-thread processes (default: one per core)"
     )
