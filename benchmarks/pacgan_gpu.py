@@ -5,8 +5,9 @@
 
 Layouts timed (ms per iteration after warm-up, CUDA synchronised): the shared trainer on one trial (what
 ``unsup bench pacgan --layout processes`` runs in each worker), and the batched trials of
-:mod:`unsup.gan.ensemble` eager and replayed as a CUDA graph. Then the variants GAN, PacGAN2, ... are taken in
-order while their summed graph time for the full run fits the budget, and trained together by
+:mod:`unsup.gan.ensemble` eager and replayed as a CUDA graph, per variant and for all four variants in one graph
+(one branch each); a check that the graph computes what the eager loop does. Then the variants GAN, PacGAN2, ...
+are taken in order while their time for the full run fits the budget, and trained together by
 :func:`unsup.gan.pacgan.run_batched` with learning-curve rows (``curve.jsonl``) at 25k, 50k, 100k, 200k, 300k.
 """
 
@@ -36,39 +37,73 @@ def ms_per_iter(step, iters: int) -> float:
     return 1000 * (time.perf_counter() - t0) / iters
 
 
-def throughput(trials: int, iters: int, beta1: float, device: str) -> list[dict]:
+def _trainers(packs, trials: int, beta1: float, device: str) -> list:
     import torch
 
     from unsup.data.toy import grid
     from unsup.gan.ensemble import Ensemble, EnsembleTrainer
+
+    seeds = list(range(trials))
+    datasets = [grid(seed=s) for s in seeds]
+    out = [EnsembleTrainer(Ensemble(datasets, seeds, pack=m), betas=(beta1, 0.999), device=device) for m in packs]
+    torch.manual_seed(0)
+    return out
+
+
+def _row(rows: list[dict], variant: str, layout: str, trials: int, step, iters: int) -> None:
+    try:
+        ms = ms_per_iter(step, iters)
+    except RuntimeError as err:  # a device run must not end here: the table then runs eager
+        print(f"{variant} {layout} failed: {err}", flush=True)
+        return
+    base = next((r for r in rows if r["variant"] == variant), None)
+    rate = 1000 * trials / ms
+    rows.append({"variant": variant, "layout": layout, "trials": trials, "ms_per_iter": ms, "trial_it_per_s": rate,
+                 "vs_first_layout": rate / base["trial_it_per_s"] if base else 1.0})  # fmt: skip
+    r = rows[-1]
+    print(f"{variant:<9} {layout:<30} {trials:>3} trials {ms:8.3f} ms/it {rate:10.0f} trial-it/s "
+          f"{r['vs_first_layout']:7.2f}x", flush=True)  # fmt: skip
+
+
+def throughput(trials: int, iters: int, beta1: float, device: str) -> list[dict]:
+    """ms per iteration of each layout, per variant and for all four variants together."""
+    import torch
+
+    from unsup.data.toy import grid
+    from unsup.gan.ensemble import Lockstep
     from unsup.gan.mlp import build_game
     from unsup.gan.trainer import TrainConfig, Trainer
 
-    rows, seeds = [], list(range(trials))
+    rows, graphs = [], (False, True) if device == "cuda" else (False,)
     for m in (1, 2, 3, 4):
-        data = grid(seed=0)
+        name, data = "GAN" if m == 1 else f"PacGAN{m}", grid(seed=0)
         torch.manual_seed(0)
         cfg = TrainConfig(steps=10**9, batch=100, lr_d=1e-4, lr_g=1e-4, betas=(beta1, 0.999), update="simultaneous",
                           device=device, progress=False)  # fmt: skip
-        tr = Trainer(build_game(data, pack=m, loss="ns"), data, cfg)
-        rows.append({"pack": m, "layout": "shared trainer, 1 trial", "trials": 1,
-                     "ms_per_iter": ms_per_iter(tr.train_step, iters)})  # fmt: skip
-        datasets = [grid(seed=s) for s in seeds]
-        for graph in (False, True) if device == "cuda" else (False,):
-            et = EnsembleTrainer(Ensemble(datasets, seeds, pack=m), betas=(beta1, 0.999), device=device, graph=graph)
-            name = f"batched trials, {'CUDA graph' if graph else 'eager'}"
-            try:
-                rows.append({"pack": m, "layout": name, "trials": trials,
-                             "ms_per_iter": ms_per_iter(et.train_step, iters)})  # fmt: skip
-            except RuntimeError as err:  # the table then runs eager: a device run must not end here
-                print(f"PacGAN{m} {name} failed: {err}", flush=True)
-        mine = [r for r in rows if r["pack"] == m]
-        for r in mine:
-            r["trial_it_per_s"] = 1000 * r["trials"] / r["ms_per_iter"]
-            r["vs_shared_trainer"] = r["trial_it_per_s"] / mine[0]["trial_it_per_s"]
-            print(f"PacGAN{m} {r['layout']:<28} {r['trials']:>3} trials {r['ms_per_iter']:8.3f} ms/it "
-                  f"{r['trial_it_per_s']:10.0f} trial-it/s {r['vs_shared_trainer']:7.1f}x", flush=True)  # fmt: skip
+        shared = Trainer(build_game(data, pack=m, loss="ns"), data, cfg)
+        _row(rows, name, "shared trainer, 1 trial", 1, shared.train_step, iters)
+        for graph in graphs:
+            lock = Lockstep(_trainers([m], trials, beta1, device), graph)
+            _row(rows, name, f"batched, {'CUDA graph' if graph else 'eager'}", trials, lock.train_step, iters)
+    for graph in graphs:
+        lock = Lockstep(_trainers([1, 2, 3, 4], trials, beta1, device), graph)
+        name = f"batched, {'one CUDA graph, 4 branches' if graph else 'eager'}"
+        _row(rows, "all four", name, 4 * trials, lock.train_step, iters)
     return rows
+
+
+def graph_matches_eager(trials: int, steps: int, beta1: float) -> float:
+    """Largest parameter difference between the four variants trained ``steps`` iterations eagerly and by
+    replaying the captured graph from the same seeds (the same random numbers in the same order)."""
+    from unsup.gan.ensemble import Lockstep
+
+    params = []
+    for graph in (False, True):
+        lock = Lockstep(_trainers([1, 2, 3, 4], trials, beta1, "cuda"), graph)
+        for _ in range(steps):
+            lock.train_step()
+        params.append([p.detach() for tr in lock.trainers for p in tr.ens.parameters()])
+    return max(float((a - b).abs().max()) for a, b in zip(*params, strict=True))
 
 
 def main() -> None:
@@ -84,23 +119,34 @@ def main() -> None:
     ap.add_argument("--preset", default="paper", choices=sorted(pacgan.PRESETS))
     ap.add_argument("--steps", type=int, default=None, help="override the preset's iterations (dry runs)")
     ap.add_argument("--device", default="cuda")
+    ap.add_argument("--no-table", action="store_true", help="throughput and the graph check only")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=False)
     schedule = pacgan.with_steps(pacgan.PRESETS[args.preset], args.steps)
     device_name = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
     print(torch.__version__, device_name, flush=True)
     rows = throughput(args.trials, args.iters, schedule.beta1, args.device)
-    graph = sum(r["layout"].endswith("graph") for r in rows) == 4
-    graph_ms = [r["ms_per_iter"] for r in rows if r["layout"].endswith("graph" if graph else "eager")]
-    k = max([1] + [i for i in range(1, 5) if 1.1 * sum(graph_ms[:i]) * schedule.steps / 1000 <= args.budget])
+    graph = any("graph" in r["layout"] for r in rows)
+    check = graph_matches_eager(args.trials, 20, schedule.beta1) if graph else None
+    if check is not None:
+        print(f"graph vs eager, 4 variants x 20 iterations: largest parameter difference {check:.2e}", flush=True)
+    layout = "batched, CUDA graph" if graph else "batched, eager"
+    per_variant = [r["ms_per_iter"] for r in rows if r["layout"] == layout]
+    together = [r["ms_per_iter"] for r in rows if r["variant"] == "all four"][-1:]  # graph if any, else eager
+    need = [1.1 * sum(per_variant[:k]) * schedule.steps / 1000 for k in range(1, 5)]
+    if together:
+        need[3] = min(need[3], 1.1 * together[0] * schedule.steps / 1000)
+    k = max([1] + [i + 1 for i in range(4) if need[i] <= args.budget])
     chosen = pacgan.variants(range(1, k + 1))
-    need = 1.1 * sum(graph_ms[:k]) * schedule.steps / 1000
-    if need > args.budget:  # the first variant runs anyway: its learning curve (curve.jsonl) is still worth having
-        print(f"warning: {chosen[0].name} alone needs ~{need:.0f} s, over --budget {args.budget:.0f} s", flush=True)
+    if need[k - 1] > args.budget:  # the first variant runs anyway: its learning curve (curve.jsonl) is worth having
+        print(f"warning: {chosen[0].name} alone needs ~{need[0]:.0f} s, over --budget {args.budget:.0f} s", flush=True)
     info = {"bench": "pacgan-gpu", "device": device_name, "torch": torch.__version__,
             "preset": args.preset, "schedule": asdict(schedule),
-            "throughput": rows, "graph": graph, "variants": [v.name for v in chosen]}  # fmt: skip
+            "throughput": rows, "graph": graph, "graph_vs_eager_max_diff": check,
+            "variants": [v.name for v in chosen]}  # fmt: skip
     (args.out / "throughput.json").write_text(json.dumps(info, indent=1, default=str))
+    if args.no_table:
+        return
     print(f"table: {[v.name for v in chosen]}, {args.trials} trials, {schedule.steps} iterations", flush=True)
     t0 = time.perf_counter()
     evals = [e for e in (25_000, 50_000, 100_000, 200_000, 300_000) if e < schedule.steps] or [schedule.steps // 2]

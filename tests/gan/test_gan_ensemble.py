@@ -7,7 +7,7 @@ import torch
 
 from unsup.data.toy import grid, ring
 from unsup.gan import losses
-from unsup.gan.ensemble import Ensemble, EnsembleTrainer
+from unsup.gan.ensemble import Ensemble, EnsembleTrainer, Lockstep
 from unsup.gan.mlp import build_game
 from unsup.gan.pack import pack as pack_
 
@@ -66,14 +66,14 @@ def test_ensemble_training_equals_each_trial_trained_alone():
         assert not torch.equal(w_g, _games(datasets[t : t + 1], seeds[t : t + 1], m)[0].G[0].weight)  # it moved
 
 
-def test_ensemble_rejects_mismatched_inputs_and_graph_on_cpu():
+def test_ensemble_rejects_mismatched_inputs_and_a_graph_on_cpu():
     data = [ring(n_train=100)]
     with pytest.raises(ValueError, match="one dataset per seed"):
         Ensemble(data, [0, 1])
     with pytest.raises(ValueError, match="wgan-gp"):
         Ensemble(data, [0], loss="wgan-gp")
-    with pytest.raises(ValueError, match="graph=True needs a CUDA"):
-        EnsembleTrainer(Ensemble(data, [0]), device="cpu", graph=True)
+    with pytest.raises(ValueError, match="graph=True needs every trainer on a CUDA"):
+        Lockstep([EnsembleTrainer(Ensemble(data, [0]), device="cpu")], graph=True)
 
 
 def test_ensemble_lr_decay_reaches_the_optimisers():

@@ -116,11 +116,11 @@ class Ensemble(nn.Module):
 
 
 class EnsembleTrainer:
-    """Adam and the reference's simultaneous update for an :class:`Ensemble`.
+    """Adam and the reference's simultaneous update for an :class:`Ensemble` (eager; :class:`Lockstep` replays
+    iterations as a CUDA graph).
 
-    Adam is element-wise, so one optimiser over the stacked parameters is exactly one Adam per trial. On CUDA
-    (``graph=None`` means there) one iteration is captured as a CUDA graph after three eager warm-up iterations
-    (Adam's state must exist before capture) and replayed; the step size is a tensor so the graph reads its decay.
+    Adam is element-wise, so one optimiser over the stacked parameters is exactly one Adam per trial. The step
+    size is a tensor, so a captured graph reads its decay.
     """
 
     def __init__(
@@ -132,22 +132,18 @@ class EnsembleTrainer:
         steps: int = 400_000,
         lr_decay: float = 0.0,
         device: str = "auto",
-        graph: bool | None = None,
     ) -> None:
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         self.ens, self.batch, self.steps, self.lr, self.lr_decay = ensemble.to(self.device), batch, steps, lr, lr_decay
-        cuda = self.device.type == "cuda"
-        self.graph = cuda if graph is None else graph
-        if self.graph and not cuda:
-            raise ValueError("graph=True needs a CUDA device")
-        kw = {"betas": betas, "fused": True, "capturable": cuda}
+        kw = {"betas": betas, "fused": True, "capturable": self.device.type == "cuda"}
         self.opt_d = torch.optim.Adam(self.ens.d_params(), lr=torch.tensor(lr, device=self.device), **kw)
         self.opt_g = torch.optim.Adam(self.ens.g_params(), lr=torch.tensor(lr, device=self.device), **kw)
-        self.step, self._graph, self.last = 0, None, (None, None)
+        self.step, self.last = 0, (None, None)
 
-    def _iteration(self) -> tuple[Tensor, Tensor]:
+    def iteration(self) -> tuple[Tensor, Tensor]:
+        """Draw a minibatch and codes, step both Adams once; returns the summed D and G losses (on the device)."""
         real, fake = self.ens.real_batch(self.batch), self.ens.fake_batch(self.batch)
         ld, lg = self.ens.joint_loss(real, fake)
         d, g = self.ens.d_params(), self.ens.g_params()
@@ -158,25 +154,13 @@ class EnsembleTrainer:
         self.opt_g.step()
         return ld.detach(), lg.detach()
 
-    def _capture(self) -> None:
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(3):  # warm-up iterations are real ones: they count as steps
-                self._set_lr()
-                self.last = self._iteration()
-                self.step += 1
-        torch.cuda.current_stream().wait_stream(side)
-        self._graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self._graph):
-            self.last = self._iteration()
-
     def lr_factor(self, step: int) -> float:
         """1, then falling linearly to 0 over the last ``lr_decay`` of ``steps`` (as the shared trainer)."""
         span = self.lr_decay * self.steps
         return 1.0 if span <= 0 else min(1.0, (self.steps - step) / span)
 
-    def _set_lr(self) -> None:
+    def set_lr(self) -> None:
+        """This step's size into both optimisers (in place: a captured graph reads the same tensors)."""
         if self.lr_decay > 0:
             for group in self.opt_d.param_groups + self.opt_g.param_groups:
                 group["lr"].fill_(self.lr * self.lr_factor(self.step))
@@ -187,21 +171,70 @@ class EnsembleTrainer:
                 "opt_g": self.opt_g.state_dict()}  # fmt: skip
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore :meth:`state_dict` before the first :meth:`train_step` (a captured graph keeps its tensors)."""
-        if self._graph is not None:
-            raise RuntimeError("load the state before the first train_step: the CUDA graph is already captured")
+        """Restore :meth:`state_dict`; before any CUDA graph is captured (it would keep the old Adam state)."""
         self.ens.load_state_dict(state["ensemble"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.step = int(state["step"])
 
     def train_step(self) -> None:
-        """One iteration for every trial (losses stay on the device in ``last``: reading them would sync)."""
-        if self.graph and self._graph is None and self.steps - self.step > 3:
-            self._capture()
-        self._set_lr()
-        if self._graph is not None:
-            self._graph.replay()  # the captured iteration: fresh minibatch and codes from the advancing RNG
-        else:
-            self.last = self._iteration()
+        """One eager iteration for every trial (losses stay on the device in ``last``: reading them would sync)."""
+        self.set_lr()
+        self.last = self.iteration()
         self.step += 1
+
+
+class Lockstep:
+    """Several :class:`EnsembleTrainer` (one per variant, say) advanced together, one iteration each per call.
+
+    On CUDA (``graph=None`` means there) the first call runs three eager warm-up iterations (Adam's state must
+    exist before capture; they count as steps) and captures one iteration of every trainer as a single CUDA graph,
+    each trainer a branch on its own stream so that their small kernels can overlap; later calls replay it. The
+    branches are captured in order, so they draw the same random numbers as the eager loop.
+    """
+
+    def __init__(self, trainers: list[EnsembleTrainer], graph: bool | None = None) -> None:
+        self.trainers = list(trainers)
+        cuda = all(tr.device.type == "cuda" for tr in self.trainers)
+        self.graph = cuda if graph is None else graph
+        if self.graph and not cuda:
+            raise ValueError("graph=True needs every trainer on a CUDA device")
+        self._graph = None
+
+    @property
+    def step(self) -> int:
+        return min(tr.step for tr in self.trainers)
+
+    def _capture(self) -> None:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                for tr in self.trainers:
+                    tr.train_step()
+        torch.cuda.current_stream().wait_stream(side)
+        branches = [torch.cuda.Stream() for _ in self.trainers]
+        self._graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self._graph):
+            capture = torch.cuda.current_stream()
+            for s in branches:  # fork every branch before joining any, or they would run one after another
+                s.wait_stream(capture)
+            for tr, s in zip(self.trainers, branches, strict=True):
+                with torch.cuda.stream(s):
+                    tr.last = tr.iteration()
+            for s in branches:
+                capture.wait_stream(s)
+
+    def train_step(self) -> None:
+        """One iteration of every trainer."""
+        if self.graph and self._graph is None and min(tr.steps - tr.step for tr in self.trainers) > 3:
+            self._capture()
+        if self._graph is None:
+            for tr in self.trainers:
+                tr.train_step()
+            return
+        for tr in self.trainers:
+            tr.set_lr()
+        self._graph.replay()  # fresh minibatches and codes: the graph's random offsets advance with each replay
+        for tr in self.trainers:
+            tr.step += 1

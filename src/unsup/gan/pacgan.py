@@ -178,26 +178,27 @@ def run_batched(
     """Run ``trials`` seeds of every variant as one batched model per variant (:mod:`unsup.gan.ensemble`), all
     variants advancing together; results as :func:`run_table`'s. At each step in ``evals`` the trials are scored
     too, the rows appended to ``out/curve.jsonl`` and ``out/checkpoint.pt`` written (atomically), from which
-    ``resume`` continues exactly. ``graph``: replay each iteration as a CUDA graph (None: on CUDA)."""
+    ``resume`` continues exactly. ``graph``: replay the iterations as one CUDA graph (None: on CUDA; see
+    :class:`~unsup.gan.ensemble.Lockstep`)."""
     from tqdm.auto import tqdm
 
     from unsup.data.registry import DATASETS
-    from unsup.gan.ensemble import Ensemble, EnsembleTrainer
+    from unsup.gan.ensemble import Ensemble, EnsembleTrainer, Lockstep
 
     seeds = list(range(first_seed, first_seed + trials))
     datasets = [DATASETS.get(data)(seed=s) for s in seeds]
     betas = (schedule.beta1, 0.999)
     trainers = {v: EnsembleTrainer(Ensemble(datasets, seeds, v.pack, schedule.loss, v.d_hidden), v.batch,
-                                   schedule.lr, betas, schedule.steps, schedule.lr_decay, device, graph)
+                                   schedule.lr, betas, schedule.steps, schedule.lr_decay, device)
                 for v in variants_}  # fmt: skip
     start = _load_batched(out, trainers) if resume else 0
+    lockstep = Lockstep(list(trainers.values()), graph)
     t0, results = time.perf_counter(), []
     todo = sorted({e for e in evals if start < e < schedule.steps} | {schedule.steps})
     with tqdm(total=schedule.steps, initial=start, desc=f"pacgan {data} batched") as bar:
         while todo:
-            for tr in trainers.values():  # warm-up and capture make a first call several steps long
-                tr.train_step()
-            step = min(tr.step for tr in trainers.values())
+            lockstep.train_step()  # on CUDA the first call also warms up and captures: several steps long
+            step = lockstep.step
             bar.update(step - bar.n)
             if step < todo[0] and step < schedule.steps:
                 continue
