@@ -17,6 +17,7 @@ def one_line_error(capsys, argv, match):
 def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["gan", "train", "--pack", "0", "--out", str(tmp_path)], "--pack must be >= 1")
     one_line_error(capsys, ["gan", "train", "--data", "nope", "--out", str(tmp_path)], "unknown dataset 'nope'")
+    one_line_error(capsys, ["gan", "train", "--beta1", "1.5", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
     one_line_error(capsys, ["gan", "train", "--model", "nope", "--out", str(tmp_path)], "unknown model 'nope'")
     one_line_error(capsys, ["gan", "train", "--data-opt", "std", "--out", str(tmp_path)], "KEY=VALUE")
     one_line_error(capsys, ["gan", "train", "--data-opt", "nope=1", "--out", str(tmp_path)], "'nope' is not an option")

@@ -90,6 +90,10 @@ def test_config_errors():
         TrainConfig(update="both")
     with pytest.raises(ValueError, match="lr_decay"):
         TrainConfig(lr_decay=1.5)
+    with pytest.raises(ValueError, match=r"betas must be two numbers in \[0, 1\); got \(1.5, 0.999\)"):
+        TrainConfig(betas=(1.5, 0.999))
+    with pytest.raises(ValueError, match="lr_g must be > 0"):
+        TrainConfig(lr_g=0.0)
 
 
 def test_resume_without_checkpoint(tmp_path):

@@ -86,6 +86,8 @@ def _shorthands(spec: dict, conditional: bool) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.beta1 < 1.0:  # TrainConfig checks it too, but by its own name
+        raise ValueError(f"--beta1 must be in [0, 1); got {args.beta1}")
     cfg_kw = dict(
         steps=args.steps,
         batch=args.batch,

@@ -93,6 +93,11 @@ class TrainConfig:
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
         self.betas = tuple(self.betas)
+        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1); got {self.betas}")
+        for name in ("lr_d", "lr_g"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
 
 
 def setup_distributed(device: str = "auto") -> tuple[int, int, torch.device]:
