@@ -106,13 +106,42 @@ def graph_matches_eager(trials: int, steps: int, beta1: float) -> float:
     return max(float((a - b).abs().max()) for a, b in zip(*params, strict=True))
 
 
+def spread_baselines(trials: int, steps: int, beta1: float, device: str) -> dict:
+    """How far apart eager runs of the four variants end after ``steps`` iterations when only the random stream
+    differs, or only the initial parameters (by 1e-7 relative): the scale against which to read the graph check."""
+    import torch
+
+    from unsup.gan.ensemble import Lockstep
+
+    def run(seed: int, eps: float = 0.0) -> list:
+        lock = Lockstep(_trainers([1, 2, 3, 4], trials, beta1, device), False)
+        with torch.no_grad():
+            for p in (p for tr in lock.trainers for p in tr.ens.parameters() if eps):
+                p.mul_(1 + eps * torch.randn_like(p))
+        torch.manual_seed(seed)
+        for _ in range(steps):
+            lock.train_step()
+        return [p.detach().clone() for tr in lock.trainers for p in tr.ens.parameters()]
+
+    base, out = run(0), {}
+    for name, other in (("other random stream", run(1)), ("parameters perturbed by 1e-7", run(0, 1e-7))):
+        d = torch.cat([(a - b).abs().flatten() for a, b in zip(base, other, strict=True)])
+        out[name] = {
+            "max": float(d.max()),
+            "median": float(d.median()),
+            "share_over_1e-5": float((d > 1e-5).mean(dtype=torch.float)),
+        }
+        print(f"{name}: {out[name]}", flush=True)
+    return out
+
+
 def main() -> None:
     import torch
 
     from unsup.gan import pacgan
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--out", type=Path, help="folder to create for the results (required unless --baselines)")
     ap.add_argument("--budget", type=float, default=450, help="seconds for the table run (evaluations included)")
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--iters", type=int, default=200, help="timed iterations per layout")
@@ -120,7 +149,13 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None, help="override the preset's iterations (dry runs)")
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--no-table", action="store_true", help="throughput and the graph check only")
+    ap.add_argument("--baselines", action="store_true", help="only the spread between eager runs (see the check)")
     args = ap.parse_args()
+    if args.baselines:
+        print(json.dumps(spread_baselines(args.trials, 20, pacgan.PRESETS[args.preset].beta1, args.device)))
+        return
+    if args.out is None:
+        ap.error("--out is required")
     args.out.mkdir(parents=True, exist_ok=False)
     schedule = pacgan.with_steps(pacgan.PRESETS[args.preset], args.steps)
     device_name = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"

@@ -152,7 +152,7 @@ def run_table(
 
 
 def pick_layout(layout: str = "auto") -> str:
-    """``processes`` or ``batched``; ``auto`` is batched on a CUDA machine (37-40x the trial-iterations per second
+    """``processes`` or ``batched``; ``auto`` is batched on a CUDA machine (32-47x the trial-iterations per second
     of one trial per process on an H100) and processes on CPU, where batching trials gained 0.8-1.1x."""
     if layout not in ("auto", "processes", "batched"):
         raise ValueError(f"layout must be auto, processes or batched; got {layout!r}")
