@@ -69,7 +69,7 @@ def test_bench_pacgan_passes_beta1_and_decay_to_every_trial(monkeypatch, capsys,
 
     seen = []
 
-    def fake_table(data, rows, trials, schedule, out, workers, first_seed):
+    def fake_table(data, rows, trials, schedule, out, workers, first_seed, resume=False):
         seen.append(schedule)
         return [{"variant": "GAN", "seed": 0, "modes": 20, "high_quality": 50.0, "reverse_kl": 0.5}]
 
@@ -86,7 +86,7 @@ def test_bench_pacgan_cpu_preset_is_30k_iterations_with_beta1_0_2(monkeypatch, c
     from unsup.gan import pacgan
 
     seen = []
-    monkeypatch.setattr(pacgan, "run_table", lambda *a: seen.append(a[3]) or [
+    monkeypatch.setattr(pacgan, "run_table", lambda *a, **k: seen.append(a[3]) or [
         {"variant": "GAN", "seed": 0, "modes": 20, "high_quality": 50.0, "reverse_kl": 0.5}])  # fmt: skip
     assert main(["bench", "pacgan", "--pack", "1", "--trials", "1", "--preset", "cpu", "--out", str(tmp_path)]) == 0
     assert main(["bench", "pacgan", "--pack", "1", "--trials", "1", "--preset", "cpu", "--steps", "9",
@@ -128,11 +128,53 @@ def test_bench_pacgan_resume_continues_a_batched_run_and_refuses_others(capsys, 
     rows = json.loads(capsys.readouterr().out.strip().splitlines()[-2])["rows"]
     assert [(r["variant"], r["trials"]) for r in rows] == [("GAN", 2)]
     assert [json.loads(line)["step"] for line in (run / "results.jsonl").read_text().splitlines()] == [20, 20]
-    one_line_error(capsys, ["bench", "pacgan", "--resume", str(tmp_path)], "is not a batched bench pacgan run")
-    (run / "config.json").write_text(
-        json.dumps({**json.loads((run / "config.json").read_text()), "layout": "processes"})
-    )
-    one_line_error(capsys, ["bench", "pacgan", "--resume", str(run)], "--resume needs a run of the batched layout")
+    one_line_error(capsys, ["bench", "pacgan", "--resume", str(tmp_path)], "is not a bench pacgan run")
+    (run / "checkpoint.pt").unlink()
+    one_line_error(capsys, ["bench", "pacgan", "--resume", str(run)], "has no checkpoint to resume from")
+
+
+class InProcessPool:
+    """Stands in for multiprocessing's pool: runs the jobs here, one after another."""
+
+    def __init__(self, workers, initializer=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def imap_unordered(self, fn, jobs):
+        return map(fn, jobs)
+
+    def close(self):
+        pass
+
+    def join(self):
+        pass
+
+
+def test_bench_pacgan_resume_runs_only_the_missing_trials_of_a_processes_run(capsys, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from unsup.gan import pacgan
+
+    monkeypatch.setattr(pacgan.mp, "get_context", lambda kind: SimpleNamespace(Pool=InProcessPool))
+    argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "2", "--trials", "2", "--steps", "10", "--layout",
+            "processes", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    (run,) = tmp_path.iterdir()
+    lines = (run / "results.jsonl").read_text().splitlines()
+    planted = {**json.loads(lines[0]), "modes": 99}  # as if only this trial had finished before an interruption
+    (run / "results.jsonl").write_text(json.dumps(planted) + "\n")
+    capsys.readouterr()
+    assert main(["bench", "pacgan", "--resume", str(run)]) == 0
+    rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
+    assert sorted((r["variant"], r["seed"]) for r in rows) == [("GAN", 0), ("GAN", 1), ("PacGAN2", 0), ("PacGAN2", 1)]
+    assert rows[0]["modes"] == 99  # kept, not retrained
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-2])["rows"]
+    assert [r["trials"] for r in summary] == [2, 2]
 
 
 def test_auto_layout_is_batched_only_on_cuda(monkeypatch):

@@ -245,11 +245,12 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
 
 def _resumed_config(run: str) -> dict:
     config = Path(run) / "config.json"
-    if not config.exists() or not (Path(run) / "checkpoint.pt").exists():
-        raise ValueError(f"{run} is not a batched bench pacgan run with a checkpoint (run with --eval-at to get one)")
-    cfg = json.loads(config.read_text())
-    if cfg.get("layout") != "batched":
-        raise ValueError(f"--resume needs a run of the batched layout; {run} used {cfg.get('layout', 'processes')}")
+    if not config.exists() or "schedule" not in (cfg := json.loads(config.read_text())):
+        raise ValueError(f"{run} is not a bench pacgan run (no config.json with a schedule)")
+    cfg.setdefault("layout", "processes")  # runs from before --layout
+    cfg.setdefault("eval_at", [])
+    if cfg["layout"] == "batched" and not (Path(run) / "checkpoint.pt").exists():
+        raise ValueError(f"{run} has no checkpoint to resume from (a batched run writes one at each --eval-at step)")
     return cfg
 
 
@@ -268,7 +269,7 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
         results = pacgan.run_batched(data, rows, trials, schedule, out, seed, evals=cfg["eval_at"],
                                      resume=bool(args.resume))  # fmt: skip
     else:
-        results = pacgan.run_table(data, rows, trials, schedule, out, args.workers, seed)
+        results = pacgan.run_table(data, rows, trials, schedule, out, args.workers, seed, resume=bool(args.resume))
     summary = pacgan.summarize(results, data)
     table = pacgan.format_table(summary)
     (out / "table.md").write_text(table + "\n")
@@ -297,7 +298,8 @@ def register_bench(cli) -> None:
                    "as one model, a CUDA graph on GPU; auto (default): batched on CUDA, else processes")  # fmt: skip
     p.add_argument("--eval-at", type=int, nargs="+", default=[], metavar="STEP",
                    help="batched layout: also score every trial at these iterations (RUN/curve.jsonl)")  # fmt: skip
-    p.add_argument("--resume", metavar="RUN", help="continue an interrupted batched run from its last --eval-at step")
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted run: processes layout, the trials not yet "
+                   "in RUN/results.jsonl; batched, from its last --eval-at checkpoint")  # fmt: skip
     p.add_argument(
         "--workers", type=int, default=0, help="processes layout: single-thread processes (default: one per core)"
     )

@@ -132,15 +132,20 @@ def run_table(
     out: Path,
     workers: int = 0,
     first_seed: int = 0,
+    resume: bool = False,
 ) -> list[dict]:
     """Run ``trials`` seeds of every variant over ``workers`` single-thread processes (0 = one per core);
-    each result is appended to ``out/results.jsonl`` as soon as it finishes, with its scatter plot."""
+    each result is appended to ``out/results.jsonl`` as soon as it finishes, with its scatter plot. ``resume``
+    keeps the trials already in ``out/results.jsonl`` and runs only the others."""
+    results = _finished(out / "results.jsonl") if resume else []
+    done = {(r["variant"], r["seed"]) for r in results}
     workers = workers or os.cpu_count() or 1
     jobs = [(data, v, schedule, first_seed + s, str(out / f"{v.name}-seed{first_seed + s}.png"))
-            for s in range(trials) for v in variants_]  # fmt: skip
+            for s in range(trials) for v in variants_ if (v.name, first_seed + s) not in done]  # fmt: skip
     from tqdm.auto import tqdm
 
-    results = []
+    if not jobs:
+        return results
     with mp.get_context("spawn").Pool(workers, initializer=_worker_init) as pool:
         for r in tqdm(pool.imap_unordered(_job, jobs), total=len(jobs), desc=f"pacgan {data}"):
             results.append(r)
@@ -161,6 +166,14 @@ def pick_layout(layout: str = "auto") -> str:
 
         return "batched" if torch.cuda.is_available() else "processes"
     return layout
+
+
+def _finished(path: Path) -> list[dict]:
+    """Result rows already written to ``path`` (none if it does not exist), infinite values restored."""
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+    return [{k: math.inf if k == "reverse_kl" and v is None else v for k, v in r.items()} for r in rows]
 
 
 def run_batched(
