@@ -4,8 +4,9 @@ Each of the ``T`` trials is the reference model of :func:`unsup.gan.mlp.build_ga
 :func:`unsup.gan.pacgan.run_trial` initialises it (``torch.manual_seed(seed)``), on its own fixed training set, and
 trained with the reference's simultaneous update. Only the layout changes: every layer is one batched matrix
 product ``(T, n, d_in) @ (T, d_in, d_out)`` for all trials, so ``T`` trials launch as many kernels as one. The 2-D
-networks are far too small to fill a GPU, so there the trials come almost free; on CUDA the whole iteration is
-also captured once as a CUDA graph and replayed, which removes the per-kernel launch cost.
+networks are far too small to fill a GPU, so there the trials come almost free; on CUDA :class:`Lockstep` also
+captures one iteration of every variant as a single CUDA graph and replays it, which removes the per-kernel launch
+cost and lets the variants' kernels overlap.
 
 Trials share nothing but the random stream that draws minibatches and latent codes, so a trial's numbers are not
 bit-identical to its single-process run (a different stream), while the protocol is the same.
