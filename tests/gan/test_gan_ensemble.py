@@ -123,3 +123,21 @@ def test_run_batched_resumes_exactly_where_an_interrupted_run_stopped(tmp_path, 
     assert [c["step"] for c in curve] == [10] * 4 + [20] * 4
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         run_batched(*args, tmp_path / "a" / "nope", device="cpu", resume=True)
+
+
+def test_batched_controls_have_the_widths_and_batches_of_their_rows(tmp_path, monkeypatch):
+    from unsup.gan.pacgan import Schedule, d_params, run_batched, variants
+
+    seen = {}
+    real_init = EnsembleTrainer.__init__
+
+    def spy(self, ensemble, batch=100, *args, **kw):
+        seen[(ensemble.pack, ensemble.d_lin[0].shape[2] // ensemble.pieces)] = batch
+        real_init(self, ensemble, batch, *args, **kw)
+
+    monkeypatch.setattr(EnsembleTrainer, "__init__", spy)
+    rows = run_batched("ring", variants([2], controls=True), 1, Schedule(steps=6, lr=1e-3), tmp_path, device="cpu")
+    assert [r["variant"] for r in rows] == ["PacGAN2", "GAN-D2", "GAN-B2"]
+    assert seen == {(2, 200): 100, (1, 201): 100, (1, 200): 200}
+    wide = Ensemble([ring(n_train=50)], [0], d_hidden=201)
+    assert sum(p[0].numel() for p in wide.d_params()) == d_params(2, 201) >= d_params(4, 200)
