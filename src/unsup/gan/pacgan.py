@@ -1,5 +1,6 @@
 """The PacGAN 2-D experiment (Lin et al. 2018, Table 1): GAN vs PacGAN2-4 on the ring and the grid, plus the
-lecture's two "is PacGAN cheating?" controls, run as independent trials spread over single-thread processes.
+lecture's two "is PacGAN cheating?" controls, run as independent trials spread over single-thread processes
+(:func:`run_table`, for CPUs) or batched, all trials of a variant as one model (:func:`run_batched`, for GPUs).
 
 Reference setup: G 4 × 400 ReLU+BN with latent dim 2, D 3 × 200 maxout (5 pieces), Adam lr 1e-4 and β1 0.8
 (Blocks' ``beta1=0.8``; in Blocks before 2017 that is PyTorch's β1 = 0.2, the ``cpu`` preset's reading),
