@@ -135,6 +135,23 @@ def spread_baselines(trials: int, steps: int, beta1: float, device: str) -> dict
     return out
 
 
+def choose_variants(rows: list[dict], graph: bool, steps: int, budget: float) -> list:
+    """GAN, PacGAN2, ... in order while the measured time of ``steps`` iterations (+10 %) fits ``budget`` s;
+    the GAN at least (its learning curve is worth having even if the run is cut short)."""
+    from unsup.gan import pacgan
+
+    layout = "batched, CUDA graph" if graph else "batched, eager"
+    per_variant = [r["ms_per_iter"] for r in rows if r["layout"] == layout]
+    together = [r["ms_per_iter"] for r in rows if r["variant"] == "all four"][-1:]  # graph if any, else eager
+    need = [1.1 * sum(per_variant[:k]) * steps / 1000 for k in range(1, 5)]
+    if together:
+        need[3] = min(need[3], 1.1 * together[0] * steps / 1000)
+    k = max([1] + [i + 1 for i in range(4) if need[i] <= budget])
+    if need[k - 1] > budget:
+        print(f"warning: the GAN alone needs ~{need[0]:.0f} s, over --budget {budget:.0f} s", flush=True)
+    return pacgan.variants(range(1, k + 1))
+
+
 def main() -> None:
     import torch
 
@@ -165,16 +182,7 @@ def main() -> None:
     check = graph_matches_eager(args.trials, 20, schedule.beta1) if graph else None
     if check is not None:
         print(f"graph vs eager, 4 variants x 20 iterations: largest parameter difference {check:.2e}", flush=True)
-    layout = "batched, CUDA graph" if graph else "batched, eager"
-    per_variant = [r["ms_per_iter"] for r in rows if r["layout"] == layout]
-    together = [r["ms_per_iter"] for r in rows if r["variant"] == "all four"][-1:]  # graph if any, else eager
-    need = [1.1 * sum(per_variant[:k]) * schedule.steps / 1000 for k in range(1, 5)]
-    if together:
-        need[3] = min(need[3], 1.1 * together[0] * schedule.steps / 1000)
-    k = max([1] + [i + 1 for i in range(4) if need[i] <= args.budget])
-    chosen = pacgan.variants(range(1, k + 1))
-    if need[k - 1] > args.budget:  # the first variant runs anyway: its learning curve (curve.jsonl) is worth having
-        print(f"warning: {chosen[0].name} alone needs ~{need[0]:.0f} s, over --budget {args.budget:.0f} s", flush=True)
+    chosen = choose_variants(rows, graph, schedule.steps, args.budget)
     info = {"bench": "pacgan-gpu", "device": device_name, "torch": torch.__version__,
             "preset": args.preset, "schedule": asdict(schedule),
             "throughput": rows, "graph": graph, "graph_vs_eager_max_diff": check,
