@@ -56,7 +56,8 @@ class Schedule:
 PRESETS = {
     "paper": Schedule(),
     "quick": Schedule(steps=8_000),
-    # the reference's Blocks Adam(beta1=0.8) read in pre-2017 Blocks, where beta1 weighted the new gradient
+    # the reference's Blocks Adam(beta1=0.8) read in pre-2017 Blocks, where beta1 weighted the new gradient; it
+    # covers the grid sooner, but its GAN collapses less than the paper's, which 0.8 reproduces (docs/benchmarks.md)
     "cpu": Schedule(steps=30_000, beta1=0.2),
 }
 
