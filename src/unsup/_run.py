@@ -47,6 +47,15 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, default=_jsonable) + "\n").encode())
 
 
+def drop_jsonl_after(path: str | os.PathLike, step: int) -> None:
+    """Keep only the lines of the JSON-lines log ``path`` whose ``step`` is at most ``step`` (atomically; a missing
+    file is left missing): on resume, the lines an interrupted run wrote after its checkpoint are written again."""
+    path = Path(path)
+    if path.exists():
+        keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
+        atomic_write_bytes(path, "".join(ln + "\n" for ln in keep).encode())
+
+
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     """``torch.save`` that cannot leave a truncated checkpoint behind."""
     import torch

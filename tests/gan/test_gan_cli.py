@@ -107,21 +107,12 @@ def test_bench_pacgan_batched_layout_writes_the_table_and_the_curve(capsys, tmp_
     assert [(c["step"], c["variant"]) for c in curve] == [(10, "GAN"), (10, "GAN"), (10, "PacGAN2"), (10, "PacGAN2")]
 
 
-def test_bench_pacgan_resume_continues_a_batched_run_and_refuses_others(capsys, tmp_path, monkeypatch):
-    from unsup.gan.ensemble import EnsembleTrainer
-
+def test_bench_pacgan_resume_continues_a_batched_run_and_refuses_others(capsys, tmp_path, interrupt_batched_at):
     argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "--trials", "2", "--steps", "20", "--layout",
             "batched", "--eval-at", "10", "--out", str(tmp_path)]  # fmt: skip
-    real_step = EnsembleTrainer.train_step
-
-    def crash(self):
-        if self.step == 15:
-            raise KeyboardInterrupt
-        real_step(self)
-
-    monkeypatch.setattr(EnsembleTrainer, "train_step", crash)
+    disarm = interrupt_batched_at(15)
     assert main(argv) == 130  # Ctrl-C: "unsup: interrupted"
-    monkeypatch.setattr(EnsembleTrainer, "train_step", real_step)
+    disarm()
     (run,) = tmp_path.iterdir()
     capsys.readouterr()
     assert main(["bench", "pacgan", "--resume", str(run)]) == 0

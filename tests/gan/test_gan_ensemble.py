@@ -96,24 +96,17 @@ def test_run_batched_scores_every_trial_and_writes_the_curve(tmp_path):
     assert [r["trials"] for r in summarize([{**r, "reverse_kl": 0.0} for r in rows], "ring")] == [2, 2]
 
 
-def test_run_batched_resumes_exactly_where_an_interrupted_run_stopped(tmp_path, monkeypatch):
+def test_run_batched_resumes_exactly_where_an_interrupted_run_stopped(tmp_path, interrupt_batched_at):
     from unsup.gan.pacgan import Schedule, run_batched, variants
 
     args = ("ring", variants([1, 2]), 2, Schedule(steps=30, lr=1e-3))
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     whole = run_batched(*args, tmp_path / "a", device="cpu", evals=[10, 20])
-    real_step = EnsembleTrainer.train_step
-
-    def crash_after_20(self):
-        if self.step == 24:
-            raise KeyboardInterrupt
-        real_step(self)
-
-    monkeypatch.setattr(EnsembleTrainer, "train_step", crash_after_20)
+    disarm = interrupt_batched_at(24)  # after the checkpoint at 20
     with pytest.raises(KeyboardInterrupt):
         run_batched(*args, tmp_path / "b", device="cpu", evals=[10, 20])
-    monkeypatch.setattr(EnsembleTrainer, "train_step", real_step)
+    disarm()
     with open(tmp_path / "b" / "curve.jsonl", "a") as fh:  # a row of a step the checkpoint did not reach
         fh.write(json.dumps({"step": 25, "variant": "GAN"}) + "\n")
     resumed = run_batched(*args, tmp_path / "b", device="cpu", evals=[10, 20], resume=True)

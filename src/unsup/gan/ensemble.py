@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from unsup.gan import losses
 from unsup.gan.mlp import Maxout, build_game
+from unsup.gan.trainer import linear_decay
 
 BN_EPS = 1e-5  # nn.BatchNorm1d's
 
@@ -141,10 +142,10 @@ class EnsembleTrainer:
         kw = {"betas": betas, "fused": True, "capturable": self.device.type == "cuda"}
         self.opt_d = torch.optim.Adam(self.ens.d_params(), lr=torch.tensor(lr, device=self.device), **kw)
         self.opt_g = torch.optim.Adam(self.ens.g_params(), lr=torch.tensor(lr, device=self.device), **kw)
-        self.step, self.last = 0, (None, None)
+        self.step = 0
 
-    def iteration(self) -> tuple[Tensor, Tensor]:
-        """Draw a minibatch and codes, step both Adams once; returns the summed D and G losses (on the device)."""
+    def iteration(self) -> None:
+        """Draw a minibatch and codes and step both Adams once (nothing read back: that would sync a GPU)."""
         real, fake = self.ens.real_batch(self.batch), self.ens.fake_batch(self.batch)
         ld, lg = self.ens.joint_loss(real, fake)
         d, g = self.ens.d_params(), self.ens.g_params()
@@ -153,12 +154,10 @@ class EnsembleTrainer:
             p.grad = grad
         self.opt_d.step()
         self.opt_g.step()
-        return ld.detach(), lg.detach()
 
     def lr_factor(self, step: int) -> float:
         """1, then falling linearly to 0 over the last ``lr_decay`` of ``steps`` (as the shared trainer)."""
-        span = self.lr_decay * self.steps
-        return 1.0 if span <= 0 else min(1.0, (self.steps - step) / span)
+        return linear_decay(step, self.steps, self.lr_decay)
 
     def set_lr(self) -> None:
         """This step's size into both optimisers (in place: a captured graph reads the same tensors)."""
@@ -179,9 +178,9 @@ class EnsembleTrainer:
         self.step = int(state["step"])
 
     def train_step(self) -> None:
-        """One eager iteration for every trial (losses stay on the device in ``last``: reading them would sync)."""
+        """One eager iteration for every trial."""
         self.set_lr()
-        self.last = self.iteration()
+        self.iteration()
         self.step += 1
 
 
@@ -222,7 +221,7 @@ class Lockstep:
                 s.wait_stream(capture)
             for tr, s in zip(self.trainers, branches, strict=True):
                 with torch.cuda.stream(s):
-                    tr.last = tr.iteration()
+                    tr.iteration()
             for s in branches:
                 capture.wait_stream(s)
 

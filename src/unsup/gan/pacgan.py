@@ -239,7 +239,7 @@ def _load_batched(out: Path, trainers: dict) -> int:
     """Restore ``out/checkpoint.pt`` into ``trainers``; drops curve rows written after it. Returns its step."""
     import torch
 
-    from unsup._run import atomic_write_bytes, set_rng_state
+    from unsup._run import drop_jsonl_after, set_rng_state
 
     path = out / "checkpoint.pt"
     if not path.exists():
@@ -248,10 +248,7 @@ def _load_batched(out: Path, trainers: dict) -> int:
     for v, tr in trainers.items():
         tr.load_state_dict(state["trainers"][v.name])
     set_rng_state(state["rng"])
-    curve = out / "curve.jsonl"
-    if curve.exists():  # rows of a step the checkpoint did not reach are written again
-        keep = [ln for ln in curve.read_text().splitlines() if ln and json.loads(ln)["step"] <= state["step"]]
-        atomic_write_bytes(curve, "".join(ln + "\n" for ln in keep).encode())
+    drop_jsonl_after(out / "curve.jsonl", state["step"])
     return int(state["step"])
 
 

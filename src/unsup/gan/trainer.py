@@ -60,7 +60,7 @@ import torch.distributed as dist
 from torch import nn
 from tqdm.auto import tqdm
 
-from unsup._run import atomic_torch_save, atomic_write_bytes, rng_state, set_rng_state
+from unsup._run import atomic_torch_save, drop_jsonl_after, rng_state, set_rng_state
 
 UPDATES = ("alternating", "simultaneous")
 
@@ -98,6 +98,12 @@ class TrainConfig:
         for name in ("lr_d", "lr_g"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
+
+
+def linear_decay(step: int, steps: int, fraction: float) -> float:
+    """1, then ``(steps - step) / (fraction · steps)``: falling linearly to 0 over the last ``fraction`` of a run."""
+    span = fraction * steps
+    return 1.0 if span <= 0 else min(1.0, (steps - step) / span)
 
 
 def setup_distributed(device: str = "auto") -> tuple[int, int, torch.device]:
@@ -185,8 +191,7 @@ class Trainer:
     def lr_factor(self, step: int) -> float:
         """Multiplier of the configured step sizes at ``step``: 1, then ``(steps - step) / (lr_decay * steps)``
         over the last ``lr_decay`` of the run (a pure function of the step, so resumed runs follow it too)."""
-        span = self.cfg.lr_decay * self.cfg.steps
-        return 1.0 if span <= 0 else min(1.0, (self.cfg.steps - step) / span)
+        return linear_decay(step, self.cfg.steps, self.cfg.lr_decay)
 
     def _decay_lr(self) -> None:
         if self.cfg.lr_decay > 0:
@@ -262,10 +267,8 @@ class Trainer:
 
     def _drop_log_after(self, step: int) -> None:
         """On resume, forget log lines written after the checkpoint (they will be written again)."""
-        path = self.out / "metrics.jsonl"
-        if self.writes and path.exists():
-            keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
-            atomic_write_bytes(path, "".join(ln + "\n" for ln in keep).encode())
+        if self.writes:
+            drop_jsonl_after(self.out / "metrics.jsonl", step)
 
     def _sample_and_evaluate(self) -> None:
         cuda = [self.device.index or 0] if self.device.type == "cuda" else []
