@@ -33,6 +33,8 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
     one_line_error(capsys, ["bench", "pacgan", "--layout", "processes", "--eval-at", "10", "--out", str(tmp_path)],
                    "--eval-at needs the batched layout")  # fmt: skip
+    argv = ["bench", "pacgan", "--layout", "batched", "--steps", "50", "--eval-at", "10", "50", "--out", str(tmp_path)]
+    one_line_error(capsys, argv, "--eval-at steps must lie between 1 and 49 (--steps); got [50]")
     assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
 
 

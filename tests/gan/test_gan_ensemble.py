@@ -1,6 +1,7 @@
 """Batched trials (unsup.gan.ensemble): each trial computes exactly what its own reference model would."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -74,6 +75,20 @@ def test_ensemble_rejects_mismatched_inputs_and_a_graph_on_cpu():
         Ensemble(data, [0], loss="wgan-gp")
     with pytest.raises(ValueError, match="graph=True needs every trainer on a CUDA"):
         Lockstep([EnsembleTrainer(Ensemble(data, [0]), device="cpu")], graph=True)
+    with pytest.raises(ValueError, match="trainers must hold at least one"):
+        Lockstep([])
+    for kw, match in (
+        ({"batch": 0}, "batch must be >= 1"),
+        ({"lr": 0.0}, "lr must be > 0"),
+        ({"lr_decay": 2.0}, "lr_decay must be in"),
+        ({"betas": (1.0, 0.999)}, "betas must be two"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            EnsembleTrainer(Ensemble(data, [0]), device="cpu", **kw)  # fmt: skip
+    from unsup.gan.pacgan import Schedule, run_batched, variants
+
+    with pytest.raises(ValueError, match="trials must be >= 1; got 0"):
+        run_batched("ring", variants([1]), 0, Schedule(steps=5), Path("unused"), device="cpu")
 
 
 def test_ensemble_lr_decay_reaches_the_optimisers():

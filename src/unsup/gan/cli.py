@@ -237,6 +237,8 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
     layout = pacgan.pick_layout(args.layout)
     if args.eval_at and layout != "batched":
         raise ValueError("--eval-at needs the batched layout (--layout batched, or auto on a CUDA machine)")
+    if bad := [e for e in args.eval_at if not 0 < e < schedule.steps]:
+        raise ValueError(f"--eval-at steps must lie between 1 and {schedule.steps - 1} (--steps); got {bad}")
     rows = pacgan.variants(args.pack, controls=args.controls)
     return {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
             "variants": [asdict(v) for v in rows], "first_seed": args.seed, "layout": layout,

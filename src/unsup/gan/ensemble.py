@@ -135,6 +135,15 @@ class EnsembleTrainer:
         lr_decay: float = 0.0,
         device: str = "auto",
     ) -> None:
+        for name, value in (("batch", batch), ("steps", steps)):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1; got {value}")
+        if not lr > 0:
+            raise ValueError(f"lr must be > 0; got {lr}")
+        if not 0.0 <= lr_decay <= 1.0:
+            raise ValueError(f"lr_decay must be in [0, 1]; got {lr_decay}")
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1); got {tuple(betas)}")
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
@@ -195,6 +204,8 @@ class Lockstep:
 
     def __init__(self, trainers: list[EnsembleTrainer], graph: bool | None = None) -> None:
         self.trainers = list(trainers)
+        if not self.trainers:
+            raise ValueError("trainers must hold at least one EnsembleTrainer")
         cuda = all(tr.device.type == "cuda" for tr in self.trainers)
         self.graph = cuda if graph is None else graph
         if self.graph and not cuda:

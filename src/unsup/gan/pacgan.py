@@ -200,6 +200,8 @@ def run_batched(
     from unsup.data.registry import DATASETS
     from unsup.gan.ensemble import Ensemble, EnsembleTrainer, Lockstep
 
+    if trials < 1:
+        raise ValueError(f"trials must be >= 1; got {trials}")
     seeds = list(range(first_seed, first_seed + trials))
     datasets = [DATASETS.get(data)(seed=s) for s in seeds]
     betas = (schedule.beta1, 0.999)
