@@ -85,9 +85,13 @@ def _shorthands(spec: dict, conditional: bool) -> None:
         spec["model"], spec["data_opts"] = "cdcgan", {**spec["data_opts"], "labels": True}
 
 
+def _check_beta1(beta1: float) -> None:
+    if not 0.0 <= beta1 < 1.0:
+        raise ValueError(f"--beta1 must be in [0, 1); got {beta1}")
+
+
 def _train(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.beta1 < 1.0:  # TrainConfig checks it too, but by its own name
-        raise ValueError(f"--beta1 must be in [0, 1); got {args.beta1}")
+    _check_beta1(args.beta1)  # TrainConfig checks it too, but by its own name
     cfg_kw = dict(
         steps=args.steps,
         batch=args.batch,
@@ -231,8 +235,7 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
             raise ValueError(f"--lr-decay must be in [0, 1]; got {args.lr_decay}")
         schedule = replace(schedule, lr_decay=args.lr_decay)
     if args.beta1 is not None:
-        if not 0.0 <= args.beta1 < 1.0:
-            raise ValueError(f"--beta1 must be in [0, 1); got {args.beta1}")
+        _check_beta1(args.beta1)
         schedule = replace(schedule, beta1=args.beta1)
     layout = pacgan.pick_layout(args.layout)
     if args.eval_at and layout != "batched":

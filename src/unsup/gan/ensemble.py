@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from unsup.gan import losses
 from unsup.gan.mlp import Maxout, build_game
-from unsup.gan.trainer import linear_decay
+from unsup.gan.trainer import check_adam, linear_decay
 
 BN_EPS = 1e-5  # nn.BatchNorm1d's
 
@@ -138,12 +138,7 @@ class EnsembleTrainer:
         for name, value in (("batch", batch), ("steps", steps)):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1; got {value}")
-        if not lr > 0:
-            raise ValueError(f"lr must be > 0; got {lr}")
-        if not 0.0 <= lr_decay <= 1.0:
-            raise ValueError(f"lr_decay must be in [0, 1]; got {lr_decay}")
-        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"betas must be two numbers in [0, 1); got {tuple(betas)}")
+        check_adam(betas, lr_decay, lr=lr)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)

@@ -88,16 +88,22 @@ class TrainConfig:
         for name in ("steps", "batch", "d_steps", "g_steps", "ckpt_every", "sample_every", "log_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
-        if not 0.0 <= self.lr_decay <= 1.0:
-            raise ValueError(f"lr_decay must be in [0, 1]; got {self.lr_decay}")
         if self.update not in UPDATES:
             raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
         self.betas = tuple(self.betas)
-        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
-            raise ValueError(f"betas must be two numbers in [0, 1); got {self.betas}")
-        for name in ("lr_d", "lr_g"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}")
+        check_adam(self.betas, self.lr_decay, lr_d=self.lr_d, lr_g=self.lr_g)
+
+
+def check_adam(betas: tuple[float, float], lr_decay: float, **lrs: float) -> None:
+    """``ValueError`` naming the setting unless every step size is > 0, ``betas`` are two numbers in [0, 1) and the
+    decaying fraction ``lr_decay`` is in [0, 1]."""
+    for name, lr in lrs.items():
+        if not lr > 0:
+            raise ValueError(f"{name} must be > 0; got {lr}")
+    if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+        raise ValueError(f"betas must be two numbers in [0, 1); got {tuple(betas)}")
+    if not 0.0 <= lr_decay <= 1.0:
+        raise ValueError(f"lr_decay must be in [0, 1]; got {lr_decay}")
 
 
 def linear_decay(step: int, steps: int, fraction: float) -> float:
