@@ -31,6 +31,7 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["bench", "pacgan", "--data", "moons", "--out", str(tmp_path)], "--data must be ring")
     one_line_error(capsys, ["bench", "pacgan", "--lr-decay", "2", "--out", str(tmp_path)], "--lr-decay must be in")
     one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
+    one_line_error(capsys, ["bench", "pacgan", "--lr", "0", "--out", str(tmp_path)], "--lr must be > 0")
     one_line_error(capsys, ["bench", "pacgan", "--layout", "processes", "--eval-at", "10", "--out", str(tmp_path)],
                    "--eval-at needs the batched layout")  # fmt: skip
     argv = ["bench", "pacgan", "--layout", "batched", "--steps", "50", "--eval-at", "10", "50", "--out", str(tmp_path)]
@@ -66,7 +67,7 @@ def test_bench_pacgan_tiny(capsys, tmp_path):
     assert [r["variant"] for r in rows] == ["GAN", "PacGAN2", "GAN-D2", "GAN-B2"]
 
 
-def test_bench_pacgan_passes_beta1_and_decay_to_every_trial(monkeypatch, capsys, tmp_path):
+def test_bench_pacgan_passes_lr_beta1_and_decay_to_every_trial(monkeypatch, capsys, tmp_path):
     from unsup.gan import pacgan
 
     seen = []
@@ -77,9 +78,9 @@ def test_bench_pacgan_passes_beta1_and_decay_to_every_trial(monkeypatch, capsys,
 
     monkeypatch.setattr(pacgan, "run_table", fake_table)
     argv = ["bench", "pacgan", "--pack", "1", "--trials", "1", "--steps", "30", "--beta1", "0.2", "--lr-decay", "0.5",
-            "--out", str(tmp_path)]  # fmt: skip
+            "--lr", "3e-4", "--out", str(tmp_path)]  # fmt: skip
     assert main(argv) == 0
-    assert (seen[0].steps, seen[0].beta1, seen[0].lr_decay) == (30, 0.2, 0.5)
+    assert (seen[0].steps, seen[0].beta1, seen[0].lr_decay, seen[0].lr) == (30, 0.2, 0.5, 3e-4)
     (run,) = tmp_path.iterdir()
     assert json.loads((run / "config.json").read_text())["schedule"]["beta1"] == 0.2
 

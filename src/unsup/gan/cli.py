@@ -237,6 +237,10 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
     if args.beta1 is not None:
         _check_beta1(args.beta1)
         schedule = replace(schedule, beta1=args.beta1)
+    if args.lr is not None:
+        if not args.lr > 0:
+            raise ValueError(f"--lr must be > 0; got {args.lr}")
+        schedule = replace(schedule, lr=args.lr)
     layout = pacgan.pick_layout(args.layout)
     if args.eval_at and layout != "batched":
         raise ValueError("--eval-at needs the batched layout (--layout batched, or auto on a CUDA machine)")
@@ -293,6 +297,7 @@ def register_bench(cli) -> None:
     p.add_argument("--preset", default="quick", choices=["quick", "cpu", "paper"],
                    help="quick: 8k iterations; cpu: 30k, beta1 0.2; paper: 400k (the reference protocol)")  # fmt: skip
     p.add_argument("--steps", type=int, help="override the preset's iterations")
+    p.add_argument("--lr", type=float, help="Adam step size of both nets (presets: 1e-4, the reference's)")
     p.add_argument("--lr-decay", type=float, help="final fraction of the run with a linearly falling step size")
     p.add_argument(
         "--beta1", type=float, help="Adam's first-moment decay (quick/paper presets 0.8; cpu 0.2, pre-2017 Blocks' 0.8)"
