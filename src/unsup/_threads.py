@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
 
 
 def configure_passive_threads() -> dict[str, str]:
@@ -18,7 +22,7 @@ def configure_passive_threads() -> dict[str, str]:
 _controller = None
 
 
-def limit_threads(limits: int | None, user_api: str | None = None):
+def limit_threads(limits: int | None, user_api: str | None = None) -> AbstractContextManager[object]:
     """Context manager capping BLAS/OpenMP pools (``threadpoolctl``), with the library scan done once per process:
     a fresh ``threadpool_limits`` costs ~30 ms, which dominated fits on small data sets."""
     global _controller

@@ -65,6 +65,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``unsup`` parser with every subject's commands registered (see ``COMMAND_MODULES``)."""
     parser = _Parser(prog="unsup", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"unsup {unsup.__version__}")
     cli = CLI(parser)

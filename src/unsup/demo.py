@@ -10,8 +10,12 @@ import argparse
 import importlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from unsup._run import new_run_dir, write_json
+
+if TYPE_CHECKING:
+    from unsup.cli import CLI
 
 DEMO_STEPS: list[tuple[str, str]] = [
     ("restore", "unsup.restore.demo:step"),
@@ -53,7 +57,8 @@ def _cmd(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(cli) -> None:
+def register(cli: CLI) -> None:
+    """Add ``unsup demo``."""
     p = cli.command("demo", _cmd, "Run every method on built-in data; writes plots + summary.json.")
     p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default: runs)")
     p.add_argument("--seed", type=int, default=0)

@@ -303,27 +303,35 @@ def _scored(ds: ImageDataset, kind: str, labels: bool, inception: str | None) ->
     return data
 
 
-def mnist(seed: int = 0, root: str | None = None, size: int = 28, labels: bool = False, inception: str | None = None):
+def mnist(
+    seed: int = 0, root: str | None = None, size: int = 28, labels: bool = False, inception: str | None = None
+) -> ImageDataset | LabelledSampler:
     """``--data mnist``: bundled 5k subset, or the IDX files in ``root``."""
     return _scored(mnist_dataset(root, True, size), "mnist", labels, inception)
 
 
-def stacked_mnist(seed: int = 0, n: int = 50_000, root: str | None = None, inception: str | None = None):
+def stacked_mnist(
+    seed: int = 0, n: int = 50_000, root: str | None = None, inception: str | None = None
+) -> ImageDataset:
     """``--data stacked-mnist``: ``n`` Stacked-MNIST samples (scored by modes / KL / Fréchet distance)."""
     return _scored(stacked_mnist_dataset(n, root, seed), "stacked-mnist", False, inception)
 
 
-def digits(seed: int = 0, size: int = 8, labels: bool = False, inception: str | None = None):
+def digits(
+    seed: int = 0, size: int = 8, labels: bool = False, inception: str | None = None
+) -> ImageDataset | LabelledSampler:
     """``--data digits``: scikit-learn's 8x8 digits."""
     return _scored(digits_dataset(size), "digits", labels, inception)
 
 
-def faces(seed: int = 0, size: int = 24, inception: str | None = None):
+def faces(seed: int = 0, size: int = 24, inception: str | None = None) -> ImageDataset:
     """``--data faces``: scikit-image's LFW subset (scored only with ``inception=PATH``)."""
     return _scored(faces_dataset(size), "faces", False, inception)
 
 
-def folder(seed: int = 0, root: str | None = None, size: int = 32, grey: bool = False, inception: str | None = None):
+def folder(
+    seed: int = 0, root: str | None = None, size: int = 32, grey: bool = False, inception: str | None = None
+) -> ImageDataset:
     """``--data folder --data-opt root=DIR``: your PNG/JPEG images (scored only with ``inception=PATH``)."""
     if root is None:
         raise ValueError("--data folder needs --data-opt root=DIR")

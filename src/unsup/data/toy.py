@@ -7,12 +7,16 @@ mixture with its own seed; :meth:`Mixture.sample` draws minibatches from it with
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from unsup.metrics.modes import mode_metrics
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 class Mixture:
@@ -64,6 +68,8 @@ def grid(n_train: int = 100_000, seed: int = 0, side: int = 5, spacing: float = 
     return Mixture(np.stack(np.meshgrid(axis, axis, indexing="ij"), -1).reshape(-1, 2), std, n_train=n_train, seed=seed)
 
 
-def mixture(means, std: float = 0.05, weights=None, n_train: int = 100_000, seed: int = 0) -> Mixture:
+def mixture(
+    means: ArrayLike, std: float = 0.05, weights: ArrayLike | None = None, n_train: int = 100_000, seed: int = 0
+) -> Mixture:
     """A user mixture, e.g. ``mixture([[0, 0], [3, 0]], std=0.1)``."""
     return Mixture(means, std, weights, n_train, seed)

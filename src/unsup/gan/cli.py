@@ -7,6 +7,7 @@ import inspect
 import json
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -15,6 +16,9 @@ from unsup.data.registry import DATASETS
 from unsup.gan.losses import LOSSES
 from unsup.gan.registry import MODELS
 from unsup.gan.trainer import UPDATES, TrainConfig, Trainer, setup_distributed
+
+if TYPE_CHECKING:
+    from unsup.cli import CLI
 
 
 def parse_options(pairs: list[str] | None, flag: str) -> dict:
@@ -42,7 +46,7 @@ def _check_options(factory, options: dict, flag: str, name: str) -> None:
             raise ValueError(f"{flag} {key!r} is not an option of {name!r}; accepted: {accepted}")
 
 
-def build(spec: dict):
+def build(spec: dict) -> tuple[Any, torch.nn.Module]:
     """(data, game) from a run spec ``{data, data_opts, model, model_opts, pack, loss, seed}``."""
     if spec["pack"] < 1:
         raise ValueError(f"--pack must be >= 1; got {spec['pack']}")
@@ -55,7 +59,7 @@ def build(spec: dict):
     return data, game
 
 
-def load_run(run: str | Path, device: str = "cpu"):
+def load_run(run: str | Path, device: str = "cpu") -> tuple[Any, torch.nn.Module, dict]:
     """(data, game, config) of a run folder written by ``unsup gan train``, networks from its checkpoint."""
     run = Path(run)
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
@@ -90,8 +94,8 @@ def _check_beta1(beta1: float) -> None:
         raise ValueError(f"--beta1 must be in [0, 1); got {beta1}")
 
 
-def _train(args: argparse.Namespace) -> int:
-    _check_beta1(args.beta1)  # TrainConfig checks it too, but by its own name
+def _train_settings(args: argparse.Namespace) -> tuple[dict, dict]:
+    """``(spec, TrainConfig keywords)`` from the command line, or from ``--resume RUN``'s config.json."""
     cfg_kw = dict(
         steps=args.steps,
         batch=args.batch,
@@ -125,9 +129,17 @@ def _train(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
         _shorthands(spec, args.conditional)
+    return spec, cfg_kw
+
+
+def _train(args: argparse.Namespace) -> int:
+    _check_beta1(args.beta1)  # TrainConfig checks it too, but by its own name
+    spec, cfg_kw = _train_settings(args)
     data, game = build(spec)  # bad options fail here, before a run folder exists
     cfg = TrainConfig(**cfg_kw)
-    if not args.resume:
+    if args.resume:
+        run = Path(args.resume)
+    else:
         rank, world, _ = setup_distributed(args.device)
         run = new_run_dir(args.out, f"gan-{spec['data']}-{spec['model']}-pack{args.pack}") if rank == 0 else None
         if world > 1:
@@ -177,7 +189,8 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(cli) -> None:
+def register(cli: CLI) -> None:
+    """Add ``unsup gan train|sample|eval`` and ``unsup bench pacgan``."""
     register_bench(cli)
     p = cli.group_command("gan", "train", _train, "Train a GAN (PacGAN with --pack m) on a registered dataset.")
     p.add_argument("--data", default="ring", help=f"dataset: {', '.join(DATASETS.names())} or an image folder "
@@ -289,7 +302,8 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_bench(cli) -> None:
+def register_bench(cli: CLI) -> None:
+    """Add ``unsup bench pacgan``."""
     p = cli.group_command("bench", "pacgan", _bench_pacgan, "PacGAN Table 1: GAN vs PacGAN-m on the 2-D ring/grid.")
     p.add_argument("--data", default="grid", help="ring or grid (default grid)")
     p.add_argument("--pack", type=int, nargs="+", default=[1, 2, 3, 4], help="pack sizes (1 = GAN)")

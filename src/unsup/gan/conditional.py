@@ -7,6 +7,7 @@ G gets the class as a learned embedding concatenated to ``z``; D is a projection
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -17,6 +18,8 @@ from unsup.gan.dcgan import Discriminator, Generator
 
 @dataclass
 class ConditionalConfig:
+    """Sizes, D preset and loss of a label-conditional DCGAN (``--model cdcgan``)."""
+
     num_classes: int = 10
     channels: int = 1
     size: int = 28  # must divide by 4
@@ -127,7 +130,7 @@ class FixedLabel(nn.Module):
         return self.generator(z, torch.full((len(z),), self.label, dtype=torch.long, device=z.device))
 
 
-def build_game(data, pack: int = 1, loss: str = "ns", **opts) -> ConditionalGAN:
+def build_game(data: Any, pack: int = 1, loss: str = "ns", **opts: Any) -> ConditionalGAN:
     """``--model cdcgan`` on labelled image data (``--data-opt labels=true``); ``opts``: ConditionalConfig fields."""
     from unsup.data.images import LabelledSampler
     from unsup.gan.dcgan import config_from_options

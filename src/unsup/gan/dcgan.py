@@ -20,11 +20,14 @@ Packing (PacDCGAN-m) widens only D's first layer to ``m * channels``; :class:`un
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
 from unsup.gan.game import GAN
+
+_Config = TypeVar("_Config")
 
 D_PRESETS: dict[str, tuple[tuple[int, ...], int, float]] = {
     # name: (channels per conv, kernel size, LeakyReLU slope)
@@ -38,6 +41,8 @@ TABLE3 = dict(g_arch="unrolled", g_width=8, latent_dim=256)  # PacGAN Table 3's 
 
 @dataclass
 class DCGANConfig:
+    """Image shape, G and D architecture, pack size, loss and speed-ups (channels-last, bf16) of a (Pac)DCGAN."""
+
     channels: int = 3  # image channels (3 for Stacked MNIST)
     size: int = 28  # image side; must divide by 4
     latent_dim: int = 100
@@ -162,7 +167,7 @@ def n_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def config_from_options(cls: type, fixed: dict, opts: dict):
+def config_from_options(cls: type[_Config], fixed: dict, opts: dict) -> _Config:
     """``cls(**fixed, **opts)`` with unknown or clashing ``--model-opt`` keys reported as ``ValueError``."""
     from dataclasses import fields
 
@@ -173,7 +178,7 @@ def config_from_options(cls: type, fixed: dict, opts: dict):
     return cls(**fixed, **opts)
 
 
-def build_game(data, pack: int = 1, loss: str = "ns", **opts) -> GAN:
+def build_game(data: Any, pack: int = 1, loss: str = "ns", **opts: Any) -> GAN:
     """``--model dcgan``: a (Pac)DCGAN sized to ``data.shape``; ``opts`` are :class:`DCGANConfig` fields."""
     from unsup.data.images import LabelledSampler
 

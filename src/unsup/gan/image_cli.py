@@ -6,10 +6,14 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from unsup._run import refuse_overwrite
+
+if TYPE_CHECKING:
+    from unsup.cli import CLI
 
 
 def _generator(game, label: int | None) -> torch.nn.Module:
@@ -66,7 +70,8 @@ def _bench(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def register(cli) -> None:
+def register(cli: CLI) -> None:
+    """Add ``unsup gan interpolate`` and ``unsup bench stacked-mnist``."""
     from unsup.gan.latent import INTERPOLATIONS
     from unsup.gan.stacked_mnist_bench import add_arguments
 

@@ -16,7 +16,9 @@ noise ``s ~ U[-1, 1]^m``. The lecture's three wishes become three losses:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +26,12 @@ from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from unsup.gan import losses
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from unsup.data.sprites import FactorImages
+    from unsup.metrics.disentangle import Probe
 
 
 @dataclass
@@ -101,7 +109,9 @@ class ContrastiveHead(nn.Module):
         return self.net(torch.cat([x1, x2], dim=1))
 
 
-def cr_pairs(n: int, codes: int, noise: int, gap: float, generator: torch.Generator | None = None):
+def cr_pairs(
+    n: int, codes: int, noise: int, gap: float, generator: torch.Generator | None = None
+) -> tuple[Tensor, Tensor, Tensor]:
     """Latent pairs for the contrastive regulariser.
 
     Returns ``z1, z2`` ``(n, codes + noise)`` and labels ``i`` ``(n,)``: row r shares code ``i[r]`` exactly, every
@@ -281,7 +291,7 @@ def _check_data(data, pack: int) -> None:
         )
 
 
-def build_infogan(data, pack: int = 1, loss: str = "ns", **opts) -> InfoGAN:
+def build_infogan(data: Any, pack: int = 1, loss: str = "ns", **opts: Any) -> InfoGAN:
     """InfoGAN (``--model infogan``): options are :class:`InfoGANConfig` fields; α is fixed at 0."""
     _check_data(data, pack)
     if opts.get("cr_weight", 0):
@@ -289,7 +299,7 @@ def build_infogan(data, pack: int = 1, loss: str = "ns", **opts) -> InfoGAN:
     return InfoGAN(_config(opts), loss)
 
 
-def build_infogan_cr(data, pack: int = 1, loss: str = "ns", **opts) -> InfoGAN:
+def build_infogan_cr(data: Any, pack: int = 1, loss: str = "ns", **opts: Any) -> InfoGAN:
     """InfoGAN-CR (``--model infogan-cr``) with the recipe of ``CR_DEFAULTS`` unless overridden."""
     _check_data(data, pack)
     return InfoGAN(_config(opts, **CR_DEFAULTS), loss)
@@ -299,23 +309,25 @@ def build_infogan_cr(data, pack: int = 1, loss: str = "ns", **opts) -> InfoGAN:
 CR_DEFAULTS = dict(cr_weight=2.0, cr_start=800, gaps=(1.5, 1.0, 0.0), gap_every=300)
 
 
-def q_encoder(game: InfoGAN, chunk: int = 256):
+def q_encoder(game: InfoGAN, chunk: int = 256) -> Callable[[np.ndarray | Tensor], np.ndarray]:
     """Q as a metric encoder: ``{0, 1}`` images ``(n, 1, 64, 64)`` (as the sprite sets render them) -> ``(n, k)``."""
 
-    def encode(x):
+    def encode(x: np.ndarray | Tensor) -> np.ndarray:
         x = torch.as_tensor(x, dtype=torch.float32) * 2 - 1
         return torch.cat([game.encode(x[i : i + chunk]).cpu() for i in range(0, len(x), chunk)]).numpy()
 
     return encode
 
 
-def centrality_pair(game: InfoGAN):
+def centrality_pair(
+    game: InfoGAN,
+) -> tuple[Callable[[np.ndarray], Tensor], Callable[[np.ndarray | Tensor], np.ndarray]]:
     """``(generate, encode)`` of a game as :func:`~unsup.metrics.disentangle.model_centrality` takes them: latents
     ``(n, codes + noise)`` -> images on the game's device, images in [-1, 1] -> Q's codes ``(n, codes)`` (NumPy)."""
     return (lambda z: game.generate(torch.as_tensor(z)), lambda x: game.encode(torch.as_tensor(x)).cpu().numpy())
 
 
-def q_probe(game: InfoGAN, factors):
+def q_probe(game: InfoGAN, factors: FactorImages) -> Probe:
     """A :class:`~unsup.metrics.disentangle.Probe` of Q's codes on a factor-image set; images are drawn on the
     game's device (``factors.render_on``), so a GPU run is not held up by rendering on one CPU core."""
     from unsup.metrics.disentangle import dataset_probe

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from unsup._run import refuse_overwrite
+
+if TYPE_CHECKING:
+    from unsup.cli import CLI
 
 
 def _load(run: str):
@@ -68,7 +72,8 @@ def _disentangle(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(cli) -> None:
+def register(cli: CLI) -> None:
+    """Add ``unsup gan traverse`` and ``unsup gan disentangle``."""
     p = cli.group_command(
         "gan", "traverse", _traverse, "Latent traversal grid and factor-vs-code plot of an InfoGAN run."
     )

@@ -7,6 +7,8 @@ Weights start at N(0, 0.02²), biases at 0, as in the reference code.
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import Tensor, nn
 
 from unsup.gan.game import GAN
@@ -61,7 +63,7 @@ class MaxoutDiscriminator(nn.Sequential):
 
 
 def build_game(
-    data,
+    data: Any,
     pack: int = 1,
     loss: str = "minimax",
     latent_dim: int = 2,

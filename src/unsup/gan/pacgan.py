@@ -19,8 +19,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from unsup.data.toy import Mixture
 
 # mean ± s.e. over 10 trials (Lin et al. 2018, Table 1): modes, high-quality %, reverse KL
 PAPER = {
@@ -104,7 +110,7 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
     return score(dataset, game.sample(2500).cpu(), variant, seed, time.perf_counter() - t0, png)
 
 
-def score(dataset, x, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
+def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
     """One result row for 2,500 samples ``x`` ``(n, d)`` of a trained trial, with its scatter plot if ``png``."""
     result = dataset.evaluate(x)
     if png:
@@ -284,7 +290,7 @@ def _pm(mean: float, se: float | None, digits: int) -> str:
     return f"{mean:.{digits}f}" + ("" if se is None else f" ± {se:.{digits}f}")
 
 
-def finite(obj):
+def finite(obj: Any) -> Any:
     """``obj`` with non-finite floats (an infinite reverse KL when no sample is high quality) as ``None``."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
@@ -308,6 +314,7 @@ def format_table(rows: list[dict]) -> str:
 
 
 def with_steps(schedule: Schedule, steps: int | None) -> Schedule:
+    """``schedule`` with its iteration count replaced by ``steps`` unless that is ``None``."""
     return schedule if steps is None else replace(schedule, steps=steps)
 
 

@@ -222,6 +222,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``unsup bench stacked-mnist`` (and ``benchmarks/stacked_mnist.py``) on parser ``p``."""
     p.add_argument("--throughput", action="store_true", help="time the speed-ups instead of training trials")
     p.add_argument("--iters", type=int, default=10, help="iterations per variant per round (--throughput)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (--throughput)")

@@ -67,6 +67,8 @@ UPDATES = ("alternating", "simultaneous")
 
 @dataclass
 class TrainConfig:
+    """Iterations, batch size, Adam settings, update scheme, device and logging/checkpoint cadence of a GAN run."""
+
     steps: int = 2000  # G updates (iterations) in total, counting those before a resume
     batch: int = 64  # items (packs, for a packed D) per D or G update, per process
     lr_d: float = 2e-4

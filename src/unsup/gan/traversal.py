@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import Tensor
 
+if TYPE_CHECKING:
+    from unsup.gan.infogan import InfoGAN
+
 
 @torch.no_grad()
-def traversal_grid(game, steps: int = 10, base: Tensor | None = None) -> Tensor:
+def traversal_grid(game: InfoGAN, steps: int = 10, base: Tensor | None = None) -> Tensor:
     """One row per code: code ``i`` swept over ``steps`` values in [-1, 1], every other coordinate fixed at ``base``.
 
     ``game`` needs ``cfg.codes``, ``latent(n)`` and ``generate(z)``; returns images ``(codes · steps, C, H, W)``.

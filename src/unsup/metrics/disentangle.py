@@ -26,11 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import mutual_info_score
+
+if TYPE_CHECKING:
+    from unsup.data.sprites import FactorImages
 
 Encoder = Callable[[np.ndarray], np.ndarray]  # images (n, C, H, W) -> codes (n, D)
 
@@ -45,7 +49,7 @@ class Probe:
 
 
 def dataset_probe(
-    data, encode: Encoder, chunk: int = 512, cache_limit: int = 20_000, render: Callable | None = None
+    data: FactorImages, encode: Encoder, chunk: int = 512, cache_limit: int = 20_000, render: Callable | None = None
 ) -> Probe:
     """Probe for a factor-image set (``factor_sizes``, ``sample_factors``, ``render``) and an image encoder.
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+if TYPE_CHECKING:
+    from sklearn.svm import SVC
 
 DIGIT_KINDS = ("stacked-mnist", "mnist", "digits")
 
@@ -84,7 +88,7 @@ def real_reference(images: torch.Tensor, n: int = 5000, seed: int = 0) -> torch.
 
 
 @lru_cache(maxsize=1)
-def digits_judge(train_idx: tuple[int, ...] | None = None):
+def digits_judge(train_idx: tuple[int, ...] | None = None) -> SVC:
     """RBF SVM on scikit-learn's 8x8 digits (pixels 0..16): the label judge for ``digits`` samples.
 
     Fitted on every digit unless ``train_idx`` picks a subset (the tests hold some out to measure it).

@@ -8,11 +8,18 @@ when at least one sample lies within 3 standard deviations of it; the *reverse K
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def mode_metrics(samples, means, std: float, weights=None, radius: float = 3.0) -> dict:
+
+def mode_metrics(
+    samples: ArrayLike, means: ArrayLike, std: float, weights: ArrayLike | None = None, radius: float = 3.0
+) -> dict:
     """``samples``: ``(n, d)``; ``means``: ``(k, d)``; returns ``modes`` (count), ``high_quality`` (percent),
     ``reverse_kl`` (nats) and ``counts`` (high-quality samples per mode)."""
     x = torch.as_tensor(np.asarray(samples), dtype=torch.float64)

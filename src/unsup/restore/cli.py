@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,6 +18,9 @@ import torch
 from unsup._run import refuse_overwrite, write_json
 from unsup.restore.images import load_image, load_mask, psnr, save_image, ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem, block_mask, random_mask, text_mask
+
+if TYPE_CHECKING:
+    from unsup.cli import CLI
 
 _MASK_KINDS = "random:FRACTION, block:AREA or text"
 
@@ -210,7 +214,8 @@ def _invert(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(cli) -> None:
+def register(cli: CLI) -> None:
+    """Add ``unsup restore denoise|inpaint|sr`` (Deep Image Prior) and ``unsup restore invert`` (GAN inversion)."""
     help_common = {
         "denoise": "Denoise INPUT with Deep Image Prior (no training; stops automatically).",
         "inpaint": "Fill the masked pixels of INPUT with Deep Image Prior.",

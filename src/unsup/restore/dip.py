@@ -207,6 +207,51 @@ def _load(path, net, opt, watch: _Watch, backtrack: _Backtrack, rec: _Recorder, 
     return state["t"] + 1, state["ema"], state["kept"]
 
 
+def _setup(
+    config: DIPConfig, problem: Problem, seed: int, device: str
+) -> tuple[Skip, torch.Tensor, torch.optim.Adam, _Watch, _Backtrack]:
+    """The run's net and fixed input z (both drawn with ``seed``), its optimiser, stop rule and backtracking."""
+    (h, w), m = problem.out_size, 2**config.net.scales
+    torch.manual_seed(seed)
+    # the net draws on a canvas padded to a multiple of 2**scales (and >= 2 pixels at the deepest scale, for
+    # BatchNorm); the data term sees only the crop
+    size = (max(math.ceil(h / m), 2) * m, max(math.ceil(w / m), 2) * m)
+    # plain eager NCHW: channels-last and torch.compile did not pay off on CPU (docs/benchmarks.md, ## restore)
+    net = Skip(replace(config.net, out_channels=problem.channels)).to(device)
+    z = make_input(config.input, config.net.in_channels, size, torch.Generator().manual_seed(seed)).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    return net, z, opt, _Watch(config, problem, seed), _Backtrack(net, opt, config.backtrack_db)
+
+
+def _step(
+    net: Skip,
+    z: torch.Tensor,
+    opt: torch.optim.Optimizer,
+    fit_problem: Problem,
+    reg_noise: float,
+    out_size: tuple[int, int],
+) -> tuple[torch.Tensor, float]:
+    """One Adam step on the data term of the jittered input; returns the cropped output (H, W) and the loss."""
+    h, w = out_size
+    out = net(z + reg_noise * torch.randn_like(z) if reg_noise else z)[..., :h, :w]
+    loss = fit_problem.loss(out).mean()
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return out, float(loss.detach())
+
+
+def _result(
+    out: torch.Tensor, t: int, watch: _Watch, backtrack: _Backtrack, rec: _Recorder, config: DIPConfig, t0: float
+) -> DIPResult:
+    """The result of a run started at ``t0`` whose last step was ``t`` and whose chosen output is ``out``."""
+    image = to_numpy(out)
+    hist = {**rec.hist, watch.key: watch.rule.history, "backtracks": [(t, backtrack.count)]}
+    best = watch.rule.best_iter
+    done = best is not None and t - best >= config.patience
+    return DIPResult(image, t + 1, best, done, time.perf_counter() - t0, hist, rec.snapshots)
+
+
 def fit_dip(
     problem: Problem,
     config: DIPConfig,
@@ -229,16 +274,8 @@ def fit_dip(
     started with an existing ``checkpoint`` (same problem, config and seed) resumes from it exactly.
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    problem, (h, w), m = problem.to(device), problem.out_size, 2**config.net.scales
-    torch.manual_seed(seed)
-    # the net draws on a canvas padded to a multiple of 2**scales (and >= 2 pixels at the deepest scale, for
-    # BatchNorm); the data term sees only the crop
-    size = (max(math.ceil(h / m), 2) * m, max(math.ceil(w / m), 2) * m)
-    # plain eager NCHW: channels-last and torch.compile did not pay off on CPU (docs/benchmarks.md, ## restore)
-    net = Skip(replace(config.net, out_channels=problem.channels)).to(device)
-    z = make_input(config.input, config.net.in_channels, size, torch.Generator().manual_seed(seed)).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
-    watch, backtrack = _Watch(config, problem, seed), _Backtrack(net, opt, config.backtrack_db)
+    problem = problem.to(device)
+    net, z, opt, watch, backtrack = _setup(config, problem, seed, device)
     total = config.max_iters if iters is None else iters
     bar = tqdm(total=total, desc=f"DIP {problem.task}", disable=not progress, leave=False)
     rec, start, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, bar), 0, None, None, time.perf_counter()
@@ -248,12 +285,7 @@ def fit_dip(
     view = problem.paste_known if config.keep_observed else (lambda x: x)  # what is recorded and returned
     t = start - 1
     for t in range(start, total):
-        out = net(z + config.reg_noise * torch.randn_like(z) if config.reg_noise else z)[..., :h, :w]
-        loss = watch.fit_problem.loss(out).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        loss_v = float(loss.detach())
+        out, loss_v = _step(net, z, opt, watch.fit_problem, config.reg_noise, problem.out_size)
         with torch.inference_mode():
             out = out.detach()
             ema = out if ema is None or not config.ema else config.ema * ema + (1 - config.ema) * out
@@ -269,8 +301,4 @@ def fit_dip(
         if stop:
             break
     bar.close()
-    image = to_numpy(view(kept if iters is None and kept is not None else ema))
-    hist = {**rec.hist, watch.key: watch.rule.history, "backtracks": [(t, backtrack.count)]}
-    best = watch.rule.best_iter
-    done = best is not None and t - best >= config.patience
-    return DIPResult(image, t + 1, best, done, time.perf_counter() - t0, hist, rec.snapshots)
+    return _result(view(kept if iters is None and kept is not None else ema), t, watch, backtrack, rec, config, t0)

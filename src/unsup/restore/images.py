@@ -37,6 +37,7 @@ def load_mask(path: str | os.PathLike, size: tuple[int, int]) -> np.ndarray:
 
 
 def to_uint8(img: np.ndarray) -> np.ndarray:
+    """Floats in [0, 1] (any shape) -> uint8 in 0..255, clipped and rounded to nearest."""
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,29 @@ class InvertResult:
         return -10 * math.log10(max(self.loss, 1e-12))
 
 
+def _search(
+    render: Callable[[torch.Tensor], torch.Tensor],
+    problem: Problem,
+    z: torch.Tensor,
+    opt: torch.optim.Optimizer,
+    config: InvertConfig,
+    progress: bool,
+) -> list[tuple[int, float]]:
+    """Adam on the latents ``z`` (restarts, *latent_shape) under ``config``'s learning-rate and latent-noise
+    schedule; returns ``(iteration, lowest data loss over the restarts)`` for every step."""
+    history = []
+    for i in tqdm(range(config.iters), desc="GAN inversion", disable=not progress, leave=False):
+        lr, noise = config.schedule(i / config.iters)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        losses = problem.loss(render(z + noise * torch.randn_like(z)))
+        # gradients for z only: the generator's weights stay out of the backward pass
+        (z.grad,) = torch.autograd.grad(losses.sum(), [z])
+        opt.step()
+        history.append((i, float(losses.detach().min())))
+    return history
+
+
 def invert(
     generator: nn.Module,
     problem: Problem,
@@ -97,17 +121,9 @@ def invert(
             )
         return x
 
-    t0, history = time.perf_counter(), []
+    t0 = time.perf_counter()
     try:
-        for i in tqdm(range(config.iters), desc="GAN inversion", disable=not progress, leave=False):
-            lr, noise = config.schedule(i / config.iters)
-            for group in opt.param_groups:
-                group["lr"] = lr
-            losses = problem.loss(render(z + noise * torch.randn_like(z)))
-            # gradients for z only: the generator's weights stay out of the backward pass
-            (z.grad,) = torch.autograd.grad(losses.sum(), [z])
-            opt.step()
-            history.append((i, float(losses.detach().min())))
+        history = _search(render, problem, z, opt, config, progress)
         with torch.no_grad():
             final = problem.loss(render(z))
             best = int(final.argmin())

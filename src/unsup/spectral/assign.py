@@ -28,7 +28,13 @@ def eigengap(eigenvalues: np.ndarray, max_clusters: int | None = None) -> int:
     return int(np.argmax(rel) + 2)
 
 
-def assign_labels(embedding: np.ndarray, n_clusters: int, method: str, random_state=None, n_init: int = 10):
+def assign_labels(
+    embedding: np.ndarray,
+    n_clusters: int,
+    method: str,
+    random_state: int | np.random.RandomState | None = None,
+    n_init: int = 10,
+) -> np.ndarray:
     """Labels (n,) from the rows of ``embedding`` (n, k) by k-means, Yu–Shi discretization or CPQR."""
     if method == "kmeans":
         # Below ~10^6 rows, k-means' parallel regions are too short to pay for waking a second thread, and on a
@@ -52,7 +58,9 @@ def cluster_qr(V: np.ndarray) -> np.ndarray:
     return np.abs(V @ (u @ vt)).argmax(axis=1)
 
 
-def discretize(V: np.ndarray, random_state=None, max_iter: int = 50) -> np.ndarray:
+def discretize(
+    V: np.ndarray, random_state: int | np.random.RandomState | None = None, max_iter: int = 50
+) -> np.ndarray:
     """Yu & Shi (2003): the partition matrix nearest to the rotated, row-normalised embedding ``V`` (n, k)."""
     rng = check_random_state(random_state)
     n, k = V.shape

@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from unsup._run import atomic_write_bytes, refuse_overwrite
-from unsup.cli import UsageError
+from unsup.cli import CLI, UsageError
+
+if TYPE_CHECKING:
+    from unsup.spectral import SpectralClustering
 
 
 def _k(value: str):
@@ -25,17 +29,10 @@ def _k(value: str):
     return k
 
 
-def cluster_command(args: argparse.Namespace) -> int:
-    from unsup.data.tabular import load_table
-    from unsup.spectral import SpectralClustering, SpectralEmbedding, partition_objectives
-    from unsup.spectral.plot import plot_clusters, plot_eigenvalues
+def _fit(args: argparse.Namespace, X: np.ndarray) -> tuple[SpectralClustering, np.ndarray, float]:
+    """The fitted model, its labels (n,) and the fit's wall time in seconds."""
+    from unsup.spectral import SpectralClustering
 
-    outputs = [p for p in (args.out, args.plot, args.eigen_plot) if p]
-    for path in outputs:
-        refuse_overwrite(path, args.force)
-    X = load_table(args.input, args.key)
-    if args.k != "auto" and args.k > X.shape[0]:
-        raise UsageError(f"--k {args.k} is larger than the number of samples ({X.shape[0]})")
     model = SpectralClustering(
         args.k,
         affinity=args.affinity,
@@ -49,7 +46,52 @@ def cluster_command(args: argparse.Namespace) -> int:
     )
     t0 = time.perf_counter()
     labels = model.fit_predict(X)
-    seconds = time.perf_counter() - t0
+    return model, labels, time.perf_counter() - t0
+
+
+def _write_outputs(args: argparse.Namespace, X: np.ndarray, model: SpectralClustering, labels: np.ndarray) -> None:
+    """The label CSV and the two plots, those asked for."""
+    from unsup.spectral import SpectralEmbedding
+    from unsup.spectral.plot import plot_clusters, plot_eigenvalues
+
+    if args.out:
+        atomic_write_bytes(args.out, ("label\n" + "\n".join(map(str, labels)) + "\n").encode())
+    if args.plot:
+        raw = X.shape[1] in (2, 3)
+        # High-dimensional data is drawn in a 2-D spectral embedding of the graph the clustering already built.
+        embed = SpectralEmbedding(2, affinity="precomputed", random_state=0)
+        pts = X if raw else embed.fit_transform(model.affinity_matrix_)
+        shown = "data" if raw else "spectral embedding"
+        plot_clusters(pts, labels, args.plot, f"{model.n_clusters_} clusters ({shown})")
+    if args.eigen_plot:
+        plot_eigenvalues(model.eigenvalues_, model.n_clusters_, args.eigen_plot)
+
+
+def _print_summary(result: dict, outputs: list[str], as_json: bool) -> None:
+    if as_json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+        return
+    r = result
+    print(f"{r['n_samples']} samples -> {r['n_clusters']} clusters, sizes {r['cluster_sizes']}, {r['seconds']} s")
+    print(f"solver {r['eigen_solver']}, graph components {r['graph_components']}")
+    print(f"cut {r['cut']:.6g}  ratio cut {r['ratio_cut']:.6g}  normalized cut {r['normalized_cut']:.6g}")
+    for path in outputs:
+        print(f"wrote {path}")
+
+
+def cluster_command(args: argparse.Namespace) -> int:
+    """``unsup cluster``: cluster the input file, write the requested outputs, print a summary; exit status 0."""
+    from unsup.data.tabular import load_table
+    from unsup.spectral import partition_objectives
+
+    outputs = [p for p in (args.out, args.plot, args.eigen_plot) if p]
+    for path in outputs:
+        refuse_overwrite(path, args.force)
+    X = load_table(args.input, args.key)
+    if args.k != "auto" and args.k > X.shape[0]:
+        raise UsageError(f"--k {args.k} is larger than the number of samples ({X.shape[0]})")
+    model, labels, seconds = _fit(args, X)
     result = {
         "input": str(args.input),
         "n_samples": int(X.shape[0]),
@@ -62,31 +104,13 @@ def cluster_command(args: argparse.Namespace) -> int:
         "seconds": round(seconds, 3),
         **partition_objectives(model.affinity_matrix_, labels),
     }
-    if args.out:
-        atomic_write_bytes(args.out, ("label\n" + "\n".join(map(str, labels)) + "\n").encode())
-    if args.plot:
-        raw = X.shape[1] in (2, 3)
-        # High-dimensional data is drawn in a 2-D spectral embedding of the graph the clustering already built.
-        embed = SpectralEmbedding(2, affinity="precomputed", random_state=0)
-        pts = X if raw else embed.fit_transform(model.affinity_matrix_)
-        shown = "data" if raw else "spectral embedding"
-        plot_clusters(pts, labels, args.plot, f"{model.n_clusters_} clusters ({shown})")
-    if args.eigen_plot:
-        plot_eigenvalues(model.eigenvalues_, model.n_clusters_, args.eigen_plot)
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        print()
-    else:
-        r = result
-        print(f"{r['n_samples']} samples -> {r['n_clusters']} clusters, sizes {r['cluster_sizes']}, {r['seconds']} s")
-        print(f"solver {r['eigen_solver']}, graph components {r['graph_components']}")
-        print(f"cut {r['cut']:.6g}  ratio cut {r['ratio_cut']:.6g}  normalized cut {r['normalized_cut']:.6g}")
-        for path in outputs:
-            print(f"wrote {path}")
+    _write_outputs(args, X, model, labels)
+    _print_summary(result, outputs, args.json)
     return 0
 
 
-def register(cli) -> None:
+def register(cli: CLI) -> None:
+    """Add ``unsup cluster``."""
     from unsup.spectral.assign import METHODS
     from unsup.spectral.eigen import SOLVERS
     from unsup.spectral.estimators import AFFINITIES

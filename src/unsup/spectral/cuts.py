@@ -13,8 +13,13 @@ With ``W(A, B) = Σ_{i∈A, j∈B} w_ij``, ``|A|`` the number of vertices and ``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 def _blocks(W, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -29,19 +34,19 @@ def _blocks(W, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return M, np.bincount(codes).astype(np.float64), M.sum(axis=1)
 
 
-def cut_sizes(W, labels) -> np.ndarray:
+def cut_sizes(W: sp.spmatrix | np.ndarray, labels: ArrayLike) -> np.ndarray:
     """``W(A_c, Ā_c)`` for each cluster c, in sorted-label order, shape (k,)."""
     M, _, vol = _blocks(W, labels)
     return vol - np.diag(M)
 
 
-def volume(W, mask) -> float:
+def volume(W: sp.spmatrix | np.ndarray, mask: ArrayLike) -> float:
     """``vol(A) = Σ_{i∈A} d_i`` for a boolean mask (n,)."""
     d = np.asarray(sp.csr_matrix(W).sum(axis=1)).ravel()
     return float(d[np.asarray(mask, dtype=bool)].sum())
 
 
-def partition_objectives(W, labels) -> dict[str, float]:
+def partition_objectives(W: sp.spmatrix | np.ndarray, labels: ArrayLike) -> dict[str, float]:
     """All three objectives at once: ``{"cut", "ratio_cut", "normalized_cut"}``."""
     M, size, vol = _blocks(W, labels)
     between = vol - np.diag(M)
@@ -52,16 +57,16 @@ def partition_objectives(W, labels) -> dict[str, float]:
     }
 
 
-def cut(W, labels) -> float:
+def cut(W: sp.spmatrix | np.ndarray, labels: ArrayLike) -> float:
     """``½ Σ_c W(A_c, Ā_c)``; for two sets, the lecture's ``cut(A, B) = Σ_{i∈A} Σ_{j∈B} w_ij``."""
     return partition_objectives(W, labels)["cut"]
 
 
-def ratio_cut(W, labels) -> float:
+def ratio_cut(W: sp.spmatrix | np.ndarray, labels: ArrayLike) -> float:
     """``Σ_c W(A_c, Ā_c) / |A_c|``; for two sets ``cut(A, B) (1/|A| + 1/|B|)``."""
     return partition_objectives(W, labels)["ratio_cut"]
 
 
-def normalized_cut(W, labels) -> float:
+def normalized_cut(W: sp.spmatrix | np.ndarray, labels: ArrayLike) -> float:
     """``Σ_c W(A_c, Ā_c) / vol(A_c)`` (a cluster of volume 0 contributes 0)."""
     return partition_objectives(W, labels)["normalized_cut"]

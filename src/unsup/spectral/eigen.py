@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.linalg
@@ -31,6 +32,9 @@ from sklearn.utils import check_random_state
 
 from unsup._threads import limit_threads
 from unsup.spectral.laplacian import degree, laplacian
+
+if TYPE_CHECKING:
+    from scipy.sparse.linalg import LinearOperator
 
 SOLVERS = ("auto", "dense", "amg", "lobpcg", "arpack")
 DENSE_MAX = 300
@@ -53,12 +57,12 @@ class Spectrum:
 
 
 def smallest_eigenpairs(
-    W,
+    W: sp.spmatrix | np.ndarray,
     n_eigenpairs: int,
     kind: str = "sym",
     solver: str = "auto",
     tol: float | None = None,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
 ) -> Spectrum:
     """The ``n_eigenpairs`` smallest eigenpairs of the ``kind`` Laplacian of the symmetric affinity ``W`` (n, n).
 
@@ -149,7 +153,7 @@ def _lobpcg(L, null, m, use_amg, tol, random_state):
     return vals, vecs, "amg" if use_amg else "lobpcg"
 
 
-def amg_preconditioner(L, null: np.ndarray):
+def amg_preconditioner(L: sp.csr_matrix, null: np.ndarray) -> LinearOperator:
     """Smoothed-aggregation AMG V-cycle (pyamg) for a connected component's Laplacian ``L`` (n, n) with null
     vector ``null`` (n,), as a ``LinearOperator``."""
     import pyamg

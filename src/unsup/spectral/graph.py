@@ -163,7 +163,7 @@ def gaussian_kernel(X: np.ndarray, Y: np.ndarray | None = None, sigma: float = 1
     return np.exp(-sq / sigma**2, out=sq)
 
 
-def precomputed_affinity(W) -> sp.csr_matrix:
+def precomputed_affinity(W: sp.spmatrix | np.ndarray) -> sp.csr_matrix:
     """Validate a user affinity (dense or sparse, (n, n), non-negative); symmetrise as ``(W + Wᵀ)/2``. CSR out."""
     W = sp.csr_matrix(W, dtype=np.float64)
     if W.shape[0] != W.shape[1]:

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 KINDS = ("unnormalized", "sym", "rw")
 
 
-def degree(W) -> np.ndarray:
+def degree(W: sp.spmatrix | np.ndarray) -> np.ndarray:
     """Degrees ``d_i = Σ_j w_ij``, shape (n,)."""
     return np.asarray(W.sum(axis=1)).ravel().astype(np.float64)
 
@@ -30,7 +30,7 @@ def inv_sqrt_degree(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def laplacian(W, kind: str = "unnormalized"):
+def laplacian(W: sp.spmatrix | np.ndarray, kind: str = "unnormalized") -> sp.csr_matrix | np.ndarray:
     """Graph Laplacian of a symmetric affinity ``W`` (n, n); sparse in, CSR out; dense in, dense out."""
     if kind not in KINDS:
         raise ValueError(f"laplacian must be one of {KINDS}, got {kind!r}")

@@ -16,7 +16,9 @@ def _figure():
     return plt
 
 
-def plot_clusters(X: np.ndarray, labels: np.ndarray, path: str | Path, title: str = "", max_points: int = 50_000):
+def plot_clusters(
+    X: np.ndarray, labels: np.ndarray, path: str | Path, title: str = "", max_points: int = 50_000
+) -> None:
     """Scatter of ``X`` (n, 2 or 3) coloured by ``labels`` (n,); larger n is subsampled to ``max_points``."""
     plt = _figure()
     rng = np.random.default_rng(0)
@@ -31,7 +33,7 @@ def plot_clusters(X: np.ndarray, labels: np.ndarray, path: str | Path, title: st
     plt.close(fig)
 
 
-def plot_eigenvalues(eigenvalues: np.ndarray, k: int, path: str | Path, title: str = "Laplacian spectrum"):
+def plot_eigenvalues(eigenvalues: np.ndarray, k: int, path: str | Path, title: str = "Laplacian spectrum") -> None:
     """The smallest eigenvalues with the gap after the k-th marked."""
     plt = _figure()
     lam = np.asarray(eigenvalues)

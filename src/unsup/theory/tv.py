@@ -17,9 +17,13 @@ from __future__ import annotations
 import itertools
 import math
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 MAX_TYPES = 5_000_000
 
@@ -33,7 +37,7 @@ def _probability_vector(p, name: str) -> np.ndarray:
     return p
 
 
-def merge_by_ratio(p, q, decimals: int = 12) -> tuple[np.ndarray, np.ndarray]:
+def merge_by_ratio(p: ArrayLike, q: ArrayLike, decimals: int = 12) -> tuple[np.ndarray, np.ndarray]:
     """Merge atoms whose likelihood ratios ``p_i / q_i`` agree (to ``decimals`` digits); ``d_TV(Pᵐ, Qᵐ)`` is
     unchanged for every ``m``. Returns the merged ``(p', q')``."""
     p, q = _probability_vector(p, "p"), _probability_vector(q, "q")
@@ -60,7 +64,7 @@ def _log_power(p: np.ndarray, n: np.ndarray) -> np.ndarray:
     return terms.sum(1)
 
 
-def tv_distance(p, q, pack: int = 1) -> float:
+def tv_distance(p: ArrayLike, q: ArrayLike, pack: int = 1) -> float:
     """Exact ``d_TV(Pᵐ, Qᵐ)`` for probability vectors ``p, q`` over the same ``k`` atoms and ``m = pack``."""
     if not isinstance(pack, (int, np.integer)) or pack < 1:
         raise ValueError(f"pack must be an integer >= 1; got {pack!r}")
@@ -77,13 +81,13 @@ def tv_distance(p, q, pack: int = 1) -> float:
     return float(0.5 * np.abs(np.exp(a) - np.exp(b)).sum())
 
 
-def optimal_discriminator(p, q) -> np.ndarray:
+def optimal_discriminator(p: ArrayLike, q: ArrayLike) -> np.ndarray:
     """The lecture's maximiser of ``E_P[D] + E_Q[1 - D]`` over ``|D| ≤ 1``: ``+1`` where ``p ≥ q``, else ``-1``."""
     p, q = _probability_vector(p, "p"), _probability_vector(q, "q")
     return np.where(p >= q, 1.0, -1.0)
 
 
-def product(p, pack: int) -> np.ndarray:
+def product(p: ArrayLike, pack: int) -> np.ndarray:
     """The ``kᵐ`` probabilities of ``Pᵐ`` (brute force; for checks on small supports)."""
     out = np.ones(1)
     for _ in range(pack):
@@ -91,7 +95,9 @@ def product(p, pack: int) -> np.ndarray:
     return out
 
 
-def gaussian_mixture_logpdf(x: np.ndarray, means, std: float, weights=None) -> np.ndarray:
+def gaussian_mixture_logpdf(
+    x: np.ndarray, means: ArrayLike, std: float, weights: ArrayLike | None = None
+) -> np.ndarray:
     """Log density ``(n,)`` at ``x`` ``(n, d)`` of an isotropic Gaussian mixture; zero-weight modes are absent."""
     means = np.asarray(means, dtype=np.float64)
     k, d = means.shape
@@ -121,7 +127,7 @@ def tv_distance_mc(p_mix: dict, q_mix: dict, pack: int = 1, n: int = 20_000, see
     return float(vals.mean()), float(vals.std(ddof=1) / math.sqrt(n))
 
 
-def plot_tv_vs_pack(p, qs: dict, max_pack: int, path: str | os.PathLike) -> dict:
+def plot_tv_vs_pack(p: ArrayLike, qs: dict, max_pack: int, path: str | os.PathLike) -> dict:
     """Plot ``d_TV(Pᵐ, Qᵐ)`` for ``m = 1..max_pack`` for each named ``q`` in ``qs``; returns the curves."""
     import matplotlib
 

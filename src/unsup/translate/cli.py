@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from unsup._run import atomic_write_bytes, new_run_dir, refuse_overwrite
-from unsup.cli import UsageError
+from unsup.cli import CLI, UsageError
 from unsup.data.images import IMAGE_SUFFIXES
 from unsup.translate.presets import PRESETS, build_model, preset
 from unsup.translate.report import png_bytes, to_uint8, write_index
@@ -209,7 +209,8 @@ def _eval_folders(model, spec: dict, train) -> dict[str, float]:
             "dependence_AtoB": input_dependence(a, fb), "dependence_BtoA": input_dependence(b, fa)}  # fmt: skip
 
 
-def register(cli) -> None:
+def register(cli: CLI) -> None:
+    """Add the ``unsup translate`` commands."""
     p = cli.group_command("translate", "train", _train, "Train CycleGAN / pix2pix / regression / super-resolution.")
     p.add_argument("--a", metavar="DIR_A", help="domain A images (paired: side-by-side A|B images if no --b)")
     p.add_argument("--b", metavar="DIR_B", help="domain B images (paired: same file names as in --a)")

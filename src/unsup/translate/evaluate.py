@@ -3,6 +3,8 @@ super-resolution, and input dependence (the collapse check) for any model."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -11,6 +13,9 @@ from torch import Tensor, nn
 from unsup.restore.images import psnr, ssim
 from unsup.translate.collapse import input_dependence
 from unsup.translate.trainer import evaluating
+
+if TYPE_CHECKING:
+    from sklearn.svm import SVC
 
 
 def translate_all(model: nn.Module, x: Tensor, direction: str, chunk: int = 256) -> Tensor:
@@ -21,7 +26,7 @@ def translate_all(model: nn.Module, x: Tensor, direction: str, chunk: int = 256)
     return torch.cat(parts)
 
 
-def digit_classifier(images: Tensor, labels: Tensor):
+def digit_classifier(images: Tensor, labels: Tensor) -> SVC:
     """An RBF support-vector classifier on raw pixels of ``[N, 1, 28, 28]`` images: the judge for one domain."""
     from sklearn.svm import SVC
 
@@ -45,7 +50,7 @@ class _CNNJudge:
 JUDGES = ("svm", "cnn")
 
 
-def digit_judge(images: Tensor, labels: Tensor, kind: str = "svm", seed: int = 0):
+def digit_judge(images: Tensor, labels: Tensor, kind: str = "svm", seed: int = 0) -> SVC | _CNNJudge:
     """A classifier for one domain: ``svm`` (RBF SVM on raw pixels, seconds) or ``cnn`` (the project's digit CNN
     with affine augmentation, ~1 CPU-minute per domain; it generalises across handwriting styles better)."""
     if kind not in JUDGES:
@@ -53,7 +58,7 @@ def digit_judge(images: Tensor, labels: Tensor, kind: str = "svm", seed: int = 0
     return digit_classifier(images, labels) if kind == "svm" else _CNNJudge(images, labels, seed)
 
 
-def accuracy(clf, images: Tensor, labels: Tensor) -> float:
+def accuracy(clf: SVC | _CNNJudge, images: Tensor, labels: Tensor) -> float:
     """Fraction of ``images`` that ``clf`` labels with ``labels``."""
     return float((clf.predict(images.flatten(1).numpy()) == labels.numpy()).mean())
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
@@ -21,6 +22,10 @@ from torch import Tensor, nn
 from unsup._run import write_json
 from unsup.translate.data import Translation, digits_pair, paired_folders, sr_patches, unpaired_folders
 from unsup.translate.presets import TrainConfig, build_model, config_dict, configs_from_dict
+
+if TYPE_CHECKING:
+    from unsup.translate.cyclegan import CycleGANConfig
+    from unsup.translate.paired import PairedConfig
 
 
 def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
@@ -72,7 +77,7 @@ def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 
     return a[:n, :, top : top + c, top : top + c], b[:n, :, top : top + c, top : top + c]
 
 
-def start_run(run: Path, cfg, train: TrainConfig, spec: dict, preset: str) -> None:
+def start_run(run: Path, cfg: CycleGANConfig | PairedConfig, train: TrainConfig, spec: dict, preset: str) -> None:
     """Write ``run/config.json``; the run folder must be fresh (see :func:`unsup._run.new_run_dir`)."""
     write_json(run / "config.json", {"preset": preset, "data": spec, **config_dict(cfg, train)})
 
