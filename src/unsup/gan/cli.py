@@ -138,7 +138,7 @@ def _train(args: argparse.Namespace) -> int:
     data, game = build(spec)  # bad options fail here, before a run folder exists
     cfg = TrainConfig(**cfg_kw)
     if args.resume:
-        run = Path(args.resume)
+        run = Path(cfg.out)  # _train_settings pointed it at the resumed run folder
     else:
         rank, world, _ = setup_distributed(args.device)
         run = new_run_dir(args.out, f"gan-{spec['data']}-{spec['model']}-pack{args.pack}") if rank == 0 else None
