@@ -18,6 +18,7 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["gan", "train", "--pack", "0", "--out", str(tmp_path)], "--pack must be >= 1")
     one_line_error(capsys, ["gan", "train", "--data", "nope", "--out", str(tmp_path)], "unknown dataset 'nope'")
     one_line_error(capsys, ["gan", "train", "--beta1", "1.5", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
+    one_line_error(capsys, ["gan", "train", "--beta2", "1", "--out", str(tmp_path)], "--beta2 must be in [0, 1)")
     one_line_error(capsys, ["gan", "train", "--model", "nope", "--out", str(tmp_path)], "unknown model 'nope'")
     one_line_error(capsys, ["gan", "train", "--data-opt", "std", "--out", str(tmp_path)], "KEY=VALUE")
     one_line_error(capsys, ["gan", "train", "--data-opt", "nope=1", "--out", str(tmp_path)], "'nope' is not an option")
@@ -31,6 +32,7 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["bench", "pacgan", "--data", "moons", "--out", str(tmp_path)], "--data must be ring")
     one_line_error(capsys, ["bench", "pacgan", "--lr-decay", "2", "--out", str(tmp_path)], "--lr-decay must be in")
     one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
+    one_line_error(capsys, ["bench", "pacgan", "--beta2", "-1", "--out", str(tmp_path)], "--beta2 must be in [0, 1)")
     one_line_error(capsys, ["bench", "pacgan", "--lr", "0", "--out", str(tmp_path)], "--lr must be > 0")
     one_line_error(capsys, ["bench", "pacgan", "--layout", "processes", "--eval-at", "10", "--out", str(tmp_path)],
                    "--eval-at needs the batched layout")  # fmt: skip
@@ -41,10 +43,11 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
 
 def test_train_resume_sample_eval(capsys, tmp_path):
     argv = ["gan", "train", "--data", "ring", "--pack", "2", "--steps", "6", "--batch", "8", "--ckpt-every", "3",
-            "--out", str(tmp_path), *TINY]  # fmt: skip
+            "--beta2", "0.99", "--out", str(tmp_path), *TINY]  # fmt: skip
     assert main(argv) == 0
     (run,) = tmp_path.iterdir()
     assert run.name.startswith("gan-ring-mlp-pack2-")
+    assert json.loads((run / "config.json").read_text())["train"]["betas"] == [0.8, 0.99]
     assert {"config.json", "checkpoint.pt", "metrics.jsonl", "losses.png"} <= {p.name for p in run.iterdir()}
     assert main(["gan", "train", "--resume", str(run), "--steps", "9"]) == 0
     capsys.readouterr()
@@ -67,7 +70,7 @@ def test_bench_pacgan_tiny(capsys, tmp_path):
     assert [r["variant"] for r in rows] == ["GAN", "PacGAN2", "GAN-D2", "GAN-B2"]
 
 
-def test_bench_pacgan_passes_lr_beta1_and_decay_to_every_trial(monkeypatch, capsys, tmp_path):
+def test_bench_pacgan_passes_lr_betas_and_decay_to_every_trial(monkeypatch, capsys, tmp_path):
     from unsup.gan import pacgan
 
     seen = []
@@ -78,11 +81,12 @@ def test_bench_pacgan_passes_lr_beta1_and_decay_to_every_trial(monkeypatch, caps
 
     monkeypatch.setattr(pacgan, "run_table", fake_table)
     argv = ["bench", "pacgan", "--pack", "1", "--trials", "1", "--steps", "30", "--beta1", "0.2", "--lr-decay", "0.5",
-            "--lr", "3e-4", "--out", str(tmp_path)]  # fmt: skip
+            "--lr", "3e-4", "--beta2", "0.9", "--out", str(tmp_path)]  # fmt: skip
     assert main(argv) == 0
-    assert (seen[0].steps, seen[0].beta1, seen[0].lr_decay, seen[0].lr) == (30, 0.2, 0.5, 3e-4)
+    assert (seen[0].steps, seen[0].betas, seen[0].lr_decay, seen[0].lr) == (30, (0.2, 0.9), 0.5, 3e-4)
     (run,) = tmp_path.iterdir()
-    assert json.loads((run / "config.json").read_text())["schedule"]["beta1"] == 0.2
+    schedule = json.loads((run / "config.json").read_text())["schedule"]
+    assert (schedule["beta1"], schedule["beta2"]) == (0.2, 0.9)
 
 
 def test_bench_pacgan_cpu_preset_is_30k_iterations_with_beta1_0_2(monkeypatch, capsys, tmp_path):

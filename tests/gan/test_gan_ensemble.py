@@ -35,6 +35,21 @@ def test_ensemble_forward_equals_each_trials_own_networks(pack):
     assert torch.equal(ens.train_sets[1], datasets[1].train_set)
 
 
+def test_fake_batch_is_one_g_call_per_pack_slot():
+    """The pack's G calls run as one pass, but BatchNorm still takes each slot's own batch statistics."""
+    seeds, m, b = [1, 2], 3, 16
+    ens = Ensemble([grid(n_train=200, seed=s) for s in seeds], seeds, pack=m)
+    torch.manual_seed(4)
+    fake = ens.fake_batch(b)
+    torch.manual_seed(4)
+    z = torch.randn(m, len(seeds), b, 2)  # the codes fake_batch drew
+    per_slot = torch.stack([ens.generate(zj) for zj in z], 2).flatten(2)
+    assert fake.shape == (len(seeds), b, 2 * m)
+    torch.testing.assert_close(fake, per_slot, rtol=1e-5, atol=1e-6)
+    pooled = ens.generate(z.transpose(0, 1).reshape(len(seeds), -1, 2))  # one BatchNorm over all slots differs
+    assert not torch.allclose(pooled.view(len(seeds), m, b, 2).transpose(1, 2).flatten(2), fake, atol=1e-3)
+
+
 def test_ensemble_training_equals_each_trial_trained_alone():
     """Three simultaneous Adam iterations on given batches: the stacked parameters equal each trial's own."""
     seeds, m, b = [0, 7], 2, 8

@@ -89,9 +89,9 @@ def _shorthands(spec: dict, conditional: bool) -> None:
         spec["model"], spec["data_opts"] = "cdcgan", {**spec["data_opts"], "labels": True}
 
 
-def _check_beta1(beta1: float) -> None:
-    if not 0.0 <= beta1 < 1.0:
-        raise ValueError(f"--beta1 must be in [0, 1); got {beta1}")
+def _check_beta(flag: str, value: float) -> None:
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{flag} must be in [0, 1); got {value}")
 
 
 def _train_settings(args: argparse.Namespace) -> tuple[dict, dict]:
@@ -101,7 +101,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict, dict]:
         batch=args.batch,
         lr_d=args.lr_d,
         lr_g=args.lr_g,
-        betas=(args.beta1, 0.999),
+        betas=(args.beta1, args.beta2),
         lr_decay=args.lr_decay,
         d_steps=args.d_steps,
         update=args.update,
@@ -133,7 +133,8 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict, dict]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    _check_beta1(args.beta1)  # TrainConfig checks it too, but by its own name
+    _check_beta("--beta1", args.beta1)  # TrainConfig checks them too, but by its own name
+    _check_beta("--beta2", args.beta2)
     spec, cfg_kw = _train_settings(args)
     data, game = build(spec)  # bad options fail here, before a run folder exists
     cfg = TrainConfig(**cfg_kw)
@@ -207,6 +208,7 @@ def register(cli: CLI) -> None:
     p.add_argument("--lr-d", type=float, default=1e-4)
     p.add_argument("--lr-g", type=float, default=1e-4)
     p.add_argument("--beta1", type=float, default=0.8, help="Adam beta1 (reference 2-D setup: 0.8)")
+    p.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (reference 2-D setup: 0.999)")
     p.add_argument("--lr-decay", type=float, default=0.0,
                    help="final fraction of the run with linearly falling step sizes (default 0)")  # fmt: skip
     p.add_argument("--d-steps", type=int, default=1, help="D updates per G update")
@@ -248,8 +250,11 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
             raise ValueError(f"--lr-decay must be in [0, 1]; got {args.lr_decay}")
         schedule = replace(schedule, lr_decay=args.lr_decay)
     if args.beta1 is not None:
-        _check_beta1(args.beta1)
+        _check_beta("--beta1", args.beta1)
         schedule = replace(schedule, beta1=args.beta1)
+    if args.beta2 is not None:
+        _check_beta("--beta2", args.beta2)
+        schedule = replace(schedule, beta2=args.beta2)
     if args.lr is not None:
         if not args.lr > 0:
             raise ValueError(f"--lr must be > 0; got {args.lr}")
@@ -316,6 +321,7 @@ def register_bench(cli: CLI) -> None:
     p.add_argument(
         "--beta1", type=float, help="Adam's first-moment decay (quick/paper presets 0.8; cpu 0.2, pre-2017 Blocks' 0.8)"
     )
+    p.add_argument("--beta2", type=float, help="Adam's second-moment decay (presets 0.999, the reference's)")
     p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
     p.add_argument("--layout", default="auto", choices=["auto", "processes", "batched"],
                    help="processes: one single-thread process per trial (CPU); batched: all trials of a variant "

@@ -72,14 +72,17 @@ class Ensemble(nn.Module):
     def d_params(self) -> list[nn.Parameter]:
         return list(self.d_lin)
 
-    def generate(self, z: Tensor) -> Tensor:
-        """``(T, n, latent_dim) -> (T, n, d)``; BatchNorm with each trial's batch statistics over its ``n``."""
-        h, n_hidden = z, len(self.g_bn) // 2
+    def generate(self, z: Tensor, slots: int = 1) -> Tensor:
+        """``(T, n, latent_dim) -> (T, n, d)``, the ``n`` rows ``slots`` consecutive G calls of ``n // slots`` codes:
+        BatchNorm takes each trial's batch statistics per call."""
+        h, n_hidden, (t, n, _) = z, len(self.g_bn) // 2, z.shape
         for i in range(n_hidden + 1):
             h = torch.baddbmm(self.g_lin[2 * i + 1], h, self.g_lin[2 * i])
             if i < n_hidden:
-                mean, var = h.mean(1, keepdim=True), h.var(1, unbiased=False, keepdim=True)
-                h = torch.relu((h - mean) * torch.rsqrt(var + BN_EPS) * self.g_bn[2 * i] + self.g_bn[2 * i + 1])
+                calls = h.view(t, slots, n // slots, -1)
+                mean, var = calls.mean(2, keepdim=True), calls.var(2, unbiased=False, keepdim=True)
+                scale, shift = self.g_bn[2 * i][:, None], self.g_bn[2 * i + 1][:, None]  # (T, 1, 1, width)
+                h = torch.relu((calls - mean) * torch.rsqrt(var + BN_EPS) * scale + shift).view(t, n, -1)
         return h
 
     def discriminate(self, x: Tensor) -> Tensor:
@@ -98,7 +101,9 @@ class Ensemble(nn.Module):
     def fake_batch(self, batch: int) -> Tensor:
         """``(T, batch, pack·d)``: one G call on ``batch`` fresh codes per pack slot (BatchNorm statistics per slot)."""
         z = torch.randn(self.pack, self.trials, batch, self.latent_dim, device=self.train_sets.device)
-        return torch.stack([self.generate(zj) for zj in z], 2).flatten(2)
+        # the pack's G calls as one pass: 1/pack of the kernels, and the small GPU workload is bound by their launches
+        x = self.generate(z.transpose(0, 1).reshape(self.trials, -1, self.latent_dim), slots=self.pack)
+        return x.view(self.trials, self.pack, batch, -1).transpose(1, 2).flatten(2)
 
     def joint_loss(self, real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
         """Sums over trials of each trial's D and G loss, from one D pass over real and fake packs.

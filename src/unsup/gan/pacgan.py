@@ -54,9 +54,15 @@ class Schedule:
     steps: int = 400_000
     lr: float = 1e-4
     beta1: float = 0.8
+    beta2: float = 0.999
     update: str = "simultaneous"
     loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
     lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        """Adam's ``(β1, β2)``."""
+        return self.beta1, self.beta2
 
 
 PRESETS = {
@@ -102,7 +108,7 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
     torch.manual_seed(seed)
     game = build_game(dataset, pack=variant.pack, loss=schedule.loss, d_hidden=variant.d_hidden)
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
-                      betas=(schedule.beta1, 0.999), update=schedule.update, lr_decay=schedule.lr_decay,
+                      betas=schedule.betas, update=schedule.update, lr_decay=schedule.lr_decay,
                       seed=seed, device="auto",
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
@@ -210,9 +216,8 @@ def run_batched(
         raise ValueError(f"trials must be >= 1; got {trials}")
     seeds = list(range(first_seed, first_seed + trials))
     datasets = [DATASETS.get(data)(seed=s) for s in seeds]
-    betas = (schedule.beta1, 0.999)
     trainers = {v: EnsembleTrainer(Ensemble(datasets, seeds, v.pack, schedule.loss, v.d_hidden), v.batch,
-                                   schedule.lr, betas, schedule.steps, schedule.lr_decay, device)
+                                   schedule.lr, schedule.betas, schedule.steps, schedule.lr_decay, device)
                 for v in variants_}  # fmt: skip
     start = _load_batched(out, trainers) if resume else 0
     lockstep = Lockstep(list(trainers.values()), graph)
