@@ -82,6 +82,7 @@ def test_digits_label_judge_held_out_accuracy():
     assert (judge.predict(d.data[perm[1400:]]) == d.target[perm[1400:]]).mean() > 0.97
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")  # users' files still are
 def test_user_torchscript_feature_extractor(tmp_path):
     from unsup.metrics.frechet import load_feature_extractor
 
