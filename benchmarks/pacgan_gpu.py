@@ -37,7 +37,7 @@ def ms_per_iter(step, iters: int) -> float:
     return 1000 * (time.perf_counter() - t0) / iters
 
 
-def _trainers(packs, trials: int, beta1: float, device: str) -> list:
+def _trainers(packs, trials: int, betas: tuple[float, float], device: str) -> list:
     import torch
 
     from unsup.data.toy import grid
@@ -45,7 +45,7 @@ def _trainers(packs, trials: int, beta1: float, device: str) -> list:
 
     seeds = list(range(trials))
     datasets = [grid(seed=s) for s in seeds]
-    out = [EnsembleTrainer(Ensemble(datasets, seeds, pack=m), betas=(beta1, 0.999), device=device) for m in packs]
+    out = [EnsembleTrainer(Ensemble(datasets, seeds, pack=m), betas=betas, device=device) for m in packs]
     torch.manual_seed(0)
     return out
 
@@ -65,7 +65,7 @@ def _row(rows: list[dict], variant: str, layout: str, trials: int, step, iters: 
           f"{r['vs_first_layout']:7.2f}x", flush=True)  # fmt: skip
 
 
-def throughput(trials: int, iters: int, beta1: float, device: str) -> list[dict]:
+def throughput(trials: int, iters: int, betas: tuple[float, float], device: str) -> list[dict]:
     """ms per iteration of each layout, per variant and for all four variants together."""
     import torch
 
@@ -78,35 +78,35 @@ def throughput(trials: int, iters: int, beta1: float, device: str) -> list[dict]
     for m in (1, 2, 3, 4):
         name, data = "GAN" if m == 1 else f"PacGAN{m}", grid(seed=0)
         torch.manual_seed(0)
-        cfg = TrainConfig(steps=10**9, batch=100, lr_d=1e-4, lr_g=1e-4, betas=(beta1, 0.999), update="simultaneous",
+        cfg = TrainConfig(steps=10**9, batch=100, lr_d=1e-4, lr_g=1e-4, betas=betas, update="simultaneous",
                           device=device, progress=False)  # fmt: skip
         shared = Trainer(build_game(data, pack=m, loss="ns"), data, cfg)
         _row(rows, name, "shared trainer, 1 trial", 1, shared.train_step, iters)
         for graph in graphs:
-            lock = Lockstep(_trainers([m], trials, beta1, device), graph)
+            lock = Lockstep(_trainers([m], trials, betas, device), graph)
             _row(rows, name, f"batched, {'CUDA graph' if graph else 'eager'}", trials, lock.train_step, iters)
     for graph in graphs:
-        lock = Lockstep(_trainers([1, 2, 3, 4], trials, beta1, device), graph)
+        lock = Lockstep(_trainers([1, 2, 3, 4], trials, betas, device), graph)
         name = f"batched, {'one CUDA graph, 4 branches' if graph else 'eager'}"
         _row(rows, "all four", name, 4 * trials, lock.train_step, iters)
     return rows
 
 
-def graph_matches_eager(trials: int, steps: int, beta1: float) -> float:
+def graph_matches_eager(trials: int, steps: int, betas: tuple[float, float]) -> float:
     """Largest parameter difference between the four variants trained ``steps`` iterations eagerly and by
     replaying the captured graph from the same seeds (the same random numbers in the same order)."""
     from unsup.gan.ensemble import Lockstep
 
     params = []
     for graph in (False, True):
-        lock = Lockstep(_trainers([1, 2, 3, 4], trials, beta1, "cuda"), graph)
+        lock = Lockstep(_trainers([1, 2, 3, 4], trials, betas, "cuda"), graph)
         for _ in range(steps):
             lock.train_step()
         params.append([p.detach() for tr in lock.trainers for p in tr.ens.parameters()])
     return max(float((a - b).abs().max()) for a, b in zip(*params, strict=True))
 
 
-def spread_baselines(trials: int, steps: int, beta1: float, device: str) -> dict:
+def spread_baselines(trials: int, steps: int, betas: tuple[float, float], device: str) -> dict:
     """How far apart eager runs of the four variants end after ``steps`` iterations when only the random stream
     differs, or only the initial parameters (by 1e-7 relative): the scale against which to read the graph check."""
     import torch
@@ -114,7 +114,7 @@ def spread_baselines(trials: int, steps: int, beta1: float, device: str) -> dict
     from unsup.gan.ensemble import Lockstep
 
     def run(seed: int, eps: float = 0.0) -> list:
-        lock = Lockstep(_trainers([1, 2, 3, 4], trials, beta1, device), False)
+        lock = Lockstep(_trainers([1, 2, 3, 4], trials, betas, device), False)
         with torch.no_grad():
             for p in (p for tr in lock.trainers for p in tr.ens.parameters() if eps):
                 p.mul_(1 + eps * torch.randn_like(p))
@@ -169,7 +169,7 @@ def main() -> None:
     ap.add_argument("--baselines", action="store_true", help="only the spread between eager runs (see the check)")
     args = ap.parse_args()
     if args.baselines:
-        print(json.dumps(spread_baselines(args.trials, 20, pacgan.PRESETS[args.preset].beta1, args.device)))
+        print(json.dumps(spread_baselines(args.trials, 20, pacgan.PRESETS[args.preset].betas, args.device)))
         return
     if args.out is None:
         ap.error("--out is required")
@@ -177,9 +177,9 @@ def main() -> None:
     schedule = pacgan.with_steps(pacgan.PRESETS[args.preset], args.steps)
     device_name = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
     print(torch.__version__, device_name, flush=True)
-    rows = throughput(args.trials, args.iters, schedule.beta1, args.device)
+    rows = throughput(args.trials, args.iters, schedule.betas, args.device)
     graph = any("graph" in r["layout"] for r in rows)
-    check = graph_matches_eager(args.trials, 20, schedule.beta1) if graph else None
+    check = graph_matches_eager(args.trials, 20, schedule.betas) if graph else None
     if check is not None:
         print(f"graph vs eager, 4 variants x 20 iterations: largest parameter difference {check:.2e}", flush=True)
     chosen = choose_variants(rows, graph, schedule.steps, args.budget)

@@ -89,7 +89,7 @@ def test_bench_pacgan_passes_lr_betas_and_decay_to_every_trial(monkeypatch, caps
     assert (schedule["beta1"], schedule["beta2"]) == (0.2, 0.9)
 
 
-def test_bench_pacgan_cpu_preset_is_30k_iterations_with_beta1_0_2(monkeypatch, capsys, tmp_path):
+def test_bench_pacgan_cpu_preset_is_20k_iterations_with_beta2_0_9(monkeypatch, capsys, tmp_path):
     from unsup.gan import pacgan
 
     seen = []
@@ -98,8 +98,8 @@ def test_bench_pacgan_cpu_preset_is_30k_iterations_with_beta1_0_2(monkeypatch, c
     assert main(["bench", "pacgan", "--pack", "1", "--trials", "1", "--preset", "cpu", "--out", str(tmp_path)]) == 0
     assert main(["bench", "pacgan", "--pack", "1", "--trials", "1", "--preset", "cpu", "--steps", "9",
                  "--out", str(tmp_path)]) == 0  # fmt: skip
-    assert [(s.steps, s.beta1, s.lr, s.lr_decay, s.loss) for s in seen] == [(30_000, 0.2, 1e-4, 0.0, "ns"),
-                                                                          (9, 0.2, 1e-4, 0.0, "ns")]  # fmt: skip
+    assert [(s.steps, s.betas, s.lr, s.lr_decay, s.loss) for s in seen] == [(20_000, (0.8, 0.9), 1e-4, 0.0, "ns"),
+                                                                          (9, (0.8, 0.9), 1e-4, 0.0, "ns")]  # fmt: skip
 
 
 def test_bench_pacgan_batched_layout_writes_the_table_and_the_curve(capsys, tmp_path):
