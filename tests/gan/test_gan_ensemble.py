@@ -48,6 +48,8 @@ def test_fake_batch_is_one_g_call_per_pack_slot():
     torch.testing.assert_close(fake, per_slot, rtol=1e-5, atol=1e-6)
     pooled = ens.generate(z.transpose(0, 1).reshape(len(seeds), -1, 2))  # one BatchNorm over all slots differs
     assert not torch.allclose(pooled.view(len(seeds), m, b, 2).transpose(1, 2).flatten(2), fake, atol=1e-3)
+    with pytest.raises(ValueError, match="slots must be >= 1 and divide the 16 codes"):
+        ens.generate(torch.randn(2, 16, 2), slots=3)
 
 
 def test_ensemble_training_equals_each_trial_trained_alone():

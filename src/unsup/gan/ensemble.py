@@ -76,6 +76,8 @@ class Ensemble(nn.Module):
         """``(T, n, latent_dim) -> (T, n, d)``, the ``n`` rows ``slots`` consecutive G calls of ``n // slots`` codes:
         BatchNorm takes each trial's batch statistics per call."""
         h, n_hidden, (t, n, _) = z, len(self.g_bn) // 2, z.shape
+        if slots < 1 or n % slots:
+            raise ValueError(f"slots must be >= 1 and divide the {n} codes per trial; got {slots}")
         for i in range(n_hidden + 1):
             h = torch.baddbmm(self.g_lin[2 * i + 1], h, self.g_lin[2 * i])
             if i < n_hidden:
@@ -101,7 +103,8 @@ class Ensemble(nn.Module):
     def fake_batch(self, batch: int) -> Tensor:
         """``(T, batch, pack·d)``: one G call on ``batch`` fresh codes per pack slot (BatchNorm statistics per slot)."""
         z = torch.randn(self.pack, self.trials, batch, self.latent_dim, device=self.train_sets.device)
-        # the pack's G calls as one pass: 1/pack of the kernels, and the small GPU workload is bound by their launches
+        # the pack's G calls as one pass: 1/pack of the kernels, and the small GPU workload is bound by their launches;
+        # the codes are drawn slot-major as before, so a seed gives the same random numbers as the per-call loop did
         x = self.generate(z.transpose(0, 1).reshape(self.trials, -1, self.latent_dim), slots=self.pack)
         return x.view(self.trials, self.pack, batch, -1).transpose(1, 2).flatten(2)
 
