@@ -15,6 +15,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
@@ -128,10 +129,20 @@ def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: flo
             **{k: v for k, v in result.items() if k != "counts"}}  # fmt: skip
 
 
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """Poll until the process that started this worker is gone, then end the worker."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
 def _worker_init() -> None:
     import torch
 
     torch.set_num_threads(1)  # one process per core beats threads on small, busy machines
+    # a pool's workers outlive a killed parent (kill, OOM killer, a closed ssh session) and would go on training
+    # for the rest of their trial, up to hours at the paper's 400k iterations, holding the cores
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
 def _job(args: tuple) -> dict:
