@@ -26,6 +26,7 @@ import torch
 
 import unsup  # noqa: F401  (passive OpenMP threads)
 from unsup._run import new_run_dir, write_json
+from unsup._threads import watch_parent
 from unsup.gan.cli import parse_options
 
 # steps, batch, learning rates and the InfoGAN options of each preset. dsprites-paper is the reference's dSprites
@@ -231,7 +232,7 @@ def main() -> None:
     workers = len(jobs) if args.budget_s else args.workers
     t0 = time.perf_counter()
     rows = []
-    with mp.get_context("spawn").Pool(workers) as pool:
+    with mp.get_context("spawn").Pool(workers, initializer=watch_parent) as pool:
         if args.budget_s:
             rates = pool.map(calibrate, jobs, chunksize=1)
             preset = scaled(preset, steps_for(rates, args.budget_s, preset))

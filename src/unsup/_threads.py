@@ -1,8 +1,10 @@
-"""Thread-pool hygiene for small shared machines."""
+"""Thread-pool and worker-process hygiene for small shared machines."""
 
 from __future__ import annotations
 
 import os
+import threading
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,3 +38,27 @@ def limit_threads(limits: int | None, user_api: str | None = None) -> AbstractCo
 
             _controller = ThreadpoolController()
     return _controller.limit(limits=limits, user_api=user_api)
+
+
+def watch_parent(every: float = 1.0) -> None:
+    """End this process (a pool worker) within ``every`` seconds of the process that started it going away.
+
+    A pool's workers outlive a killed parent (``kill``, the OOM killer, a closed ssh session) and would go on
+    training for the rest of their trial, hours at the paper scale, holding the cores."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="unsup-watch-parent", daemon=True).start()
+
+
+def init_worker(threads: int = 1) -> None:
+    """Pool initializer: ``threads`` torch threads (one process per core beats threads on small, busy machines),
+    and :func:`watch_parent`."""
+    import torch
+
+    torch.set_num_threads(threads)
+    watch_parent()

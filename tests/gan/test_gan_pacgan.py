@@ -1,9 +1,4 @@
 import math
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
@@ -58,40 +53,3 @@ def test_trials_train_with_the_reference_non_saturating_loss(monkeypatch):
     run_trial("ring", variants([1])[0], Schedule(steps=2), seed=0)
     run_trial("ring", variants([1])[0], Schedule(steps=2, loss="minimax"), seed=0)
     assert seen == ["ns", "minimax"]
-
-
-_ORPHAN_SCRIPT = """
-import multiprocessing as mp, os, time
-from unsup.gan.pacgan import _worker_init
-if __name__ == "__main__":
-    pool = mp.get_context("spawn").Pool(1, initializer=_worker_init)
-    print(pool.apply(os.getpid), flush=True)
-    pool.apply_async(time.sleep, (120,))  # a trial that would outlive the parent
-    time.sleep(120)
-"""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-    except FileNotFoundError:
-        return False
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_table_workers_exit_when_the_parent_is_killed(tmp_path):
-    script = tmp_path / "parent.py"
-    script.write_text(_ORPHAN_SCRIPT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
-    worker = int(parent.stdout.readline())
-    assert _alive(worker)
-    parent.kill()
-    parent.wait()
-    deadline = time.monotonic() + 20
-    while _alive(worker) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    orphaned = _alive(worker)
-    if orphaned:
-        os.kill(worker, signal.SIGKILL)
-    assert not orphaned, "the pool worker kept running after its parent was killed"

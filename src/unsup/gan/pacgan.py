@@ -15,7 +15,6 @@ import json
 import math
 import multiprocessing as mp
 import os
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from unsup._threads import init_worker
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -129,22 +130,6 @@ def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: flo
             **{k: v for k, v in result.items() if k != "counts"}}  # fmt: skip
 
 
-def _exit_with_parent(parent: int, every: float = 1.0) -> None:
-    """Poll until the process that started this worker is gone, then end the worker."""
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
-
-
-def _worker_init() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one process per core beats threads on small, busy machines
-    # a pool's workers outlive a killed parent (kill, OOM killer, a closed ssh session) and would go on training
-    # for the rest of their trial, up to hours at the paper's 400k iterations, holding the cores
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
 def _job(args: tuple) -> dict:
     return run_trial(*args)
 
@@ -171,7 +156,7 @@ def run_table(
 
     if not jobs:
         return results
-    with mp.get_context("spawn").Pool(workers, initializer=_worker_init) as pool:
+    with mp.get_context("spawn").Pool(workers, initializer=init_worker) as pool:
         for r in tqdm(pool.imap_unordered(_job, jobs), total=len(jobs), desc=f"pacgan {data}"):
             results.append(r)
             with open(out / "results.jsonl", "a") as fh:

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from unsup._run import new_run_dir, write_json
+from unsup._threads import init_worker
 from unsup.data.images import stacked_mnist_dataset
 from unsup.gan.dcgan import TABLE3, DCGANConfig, build_dcgan
 from unsup.gan.trainer import TrainConfig, Trainer
@@ -155,10 +156,6 @@ def _trial_job(job: tuple) -> dict:
     return json.loads(done.read_text()) if done.exists() else trial(*job)
 
 
-def _init_worker(threads: int) -> None:
-    torch.set_num_threads(threads)
-
-
 def _map_trials(jobs: list[tuple], workers: int, threads: int):
     """Results of :func:`trial` for each job, in order; one process per worker (one thread each by default): on
     this 2-core machine two single-thread processes trained 1.7x the images/s of one process with two threads."""
@@ -167,7 +164,7 @@ def _map_trials(jobs: list[tuple], workers: int, threads: int):
         return
     import multiprocessing as mp
 
-    with mp.get_context("spawn").Pool(min(workers, len(jobs)), _init_worker, (threads,)) as pool:
+    with mp.get_context("spawn").Pool(min(workers, len(jobs)), init_worker, (threads,)) as pool:
         yield from pool.imap(_trial_job, jobs)
 
 
