@@ -108,3 +108,17 @@ def test_trainer_hands_data_its_device_when_the_data_can_move():
     data.to = lambda device: moved.append(device) or data
     trainer = Trainer(game, data, TrainConfig(steps=1, batch=4, device="cpu", progress=False))
     assert moved == [torch.device("cpu")] and trainer.data is data
+
+
+def test_g_step_differentiates_g_only_and_matches_backward():
+    data, game = tiny(pack=2)
+    tr = Trainer(game, data, TrainConfig(steps=1, batch=16, progress=False))
+    torch.manual_seed(1)
+    loss, _ = game.g_loss(tr._batch())
+    loss.backward(retain_graph=True)  # the reference: gradients of both nets
+    want = [p.grad.clone() for p in tr.g_params]
+    g_before = [p.detach().clone() for p in tr.g_params]
+    tr._update(loss, tr.opt_g, tr.g_params)
+    assert all(p.grad is None for p in tr.d_params)  # D's weight gradients were never computed
+    for p, w, b in zip(tr.g_params, want, g_before, strict=True):
+        assert torch.allclose(p.grad, w, atol=1e-7) and not torch.equal(p.detach(), b)

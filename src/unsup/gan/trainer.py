@@ -132,6 +132,15 @@ def _to(batch: Any, device: torch.device) -> Any:
     return batch.to(device, non_blocking=True)
 
 
+def _grads_into(loss: torch.Tensor, params: list[nn.Parameter], retain_graph: bool = False) -> None:
+    """``p.grad`` = ∂loss/∂p for ``params`` only: unlike ``loss.backward()``, autograd then skips the other
+    player's weight gradients (G's loss runs through D), which would be computed only to be thrown away."""
+    params = [p for p in params if p.requires_grad]
+    grads = torch.autograd.grad(loss, params, retain_graph=retain_graph, allow_unused=True)
+    for p, g in zip(params, grads, strict=True):
+        p.grad = g
+
+
 def _average_grads(params: list[nn.Parameter], world: int) -> None:
     if world > 1:
         for p in params:
@@ -179,18 +188,16 @@ class Trainer:
         return _to(self.data.sample(self.cfg.batch * getattr(self.game, "pack", 1)), self.device)
 
     def _update(self, loss: torch.Tensor, opt: torch.optim.Optimizer, params: list[nn.Parameter]) -> None:
-        self.game.zero_grad(set_to_none=True)  # also clears grads the other player's loss left behind
-        loss.backward()
+        self.game.zero_grad(set_to_none=True)
+        _grads_into(loss, params)
         _average_grads(params, self.world)
         opt.step()
 
     def _simultaneous(self) -> dict:
         ld, lg, logs = self.game.joint_loss(self._batch())
         self.game.zero_grad(set_to_none=True)
-        gd = torch.autograd.grad(ld, self.d_params, retain_graph=True, allow_unused=True)
-        gg = torch.autograd.grad(lg, self.g_params, allow_unused=True)
-        for p, g in zip(self.d_params + self.g_params, gd + gg, strict=True):
-            p.grad = g
+        _grads_into(ld, self.d_params, retain_graph=True)
+        _grads_into(lg, self.g_params)
         _average_grads(self.d_params + self.g_params, self.world)
         self.opt_d.step()
         self.opt_g.step()
