@@ -20,12 +20,7 @@ import statistics
 import time
 
 import unsup  # noqa: F401  (passive OpenMP waiting before torch loads)
-
-
-def _init(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
+from unsup._threads import init_worker
 
 
 def _trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
@@ -90,8 +85,8 @@ def run_layout(
 ) -> tuple[float, float]:
     """Trial-iterations per wall second and per CPU second with ``procs`` processes of ``threads`` threads."""
     jobs = [(pack, iters, seed, update) for seed in range(trials)]
-    with mp.get_context("spawn").Pool(procs, initializer=_init, initargs=(threads,)) as pool:
-        pool.map(_init, [threads] * procs)  # start-up and imports outside the timed region
+    with mp.get_context("spawn").Pool(procs, initializer=init_worker, initargs=(threads,)) as pool:
+        pool.map(abs, range(procs))  # start-up and imports outside the timed region
         pool.map(_trial, [(pack, 1, 0, update)] * procs)
         times = pool.map(_plain_trial if plain else _trial, jobs, chunksize=1)
     # trials are spread evenly, so ``procs`` of them always run at once; set-up time is left out
