@@ -110,6 +110,7 @@ def _train_settings(args: argparse.Namespace) -> tuple[dict, dict]:
         sample_every=args.sample_every,
         log_every=args.log_every,
         device=args.device,
+        bf16=args.bf16,
     )
     if args.resume:
         run = Path(args.resume)
@@ -217,6 +218,8 @@ def register(cli: CLI) -> None:
     p.add_argument("--sample-every", type=int, default=1000)
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast of the forward passes (fast on GPUs and "
+                   "AVX512_BF16 CPUs; slower than fp32 elsewhere)")  # fmt: skip
     p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default runs)")
     p.add_argument("--resume", metavar="RUN", help="continue RUN (to --steps iterations)")
 
@@ -255,6 +258,8 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
     if args.beta2 is not None:
         _check_beta("--beta2", args.beta2)
         schedule = replace(schedule, beta2=args.beta2)
+    if args.bf16 is not None:
+        schedule = replace(schedule, bf16=args.bf16 == "on")
     if args.lr is not None:
         if not args.lr > 0:
             raise ValueError(f"--lr must be > 0; got {args.lr}")
@@ -320,6 +325,7 @@ def register_bench(cli: CLI) -> None:
     p.add_argument("--lr-decay", type=float, help="final fraction of the run with a linearly falling step size")
     p.add_argument("--beta1", type=float, help="Adam's first-moment decay (presets 0.8, the reference's)")
     p.add_argument("--beta2", type=float, help="Adam's second-moment decay (quick, paper: 0.999; cpu: 0.9)")
+    p.add_argument("--bf16", choices=["on", "off"], help="bfloat16 autocast of the forward passes (presets: off)")
     p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
     p.add_argument("--layout", default="auto", choices=["auto", "processes", "batched"],
                    help="processes: one single-thread process per trial (CPU); batched: all trials of a variant "

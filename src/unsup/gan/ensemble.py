@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from unsup.gan import losses
 from unsup.gan.mlp import Maxout, build_game
-from unsup.gan.trainer import check_adam, linear_decay
+from unsup.gan.trainer import bf16_autocast, check_adam, linear_decay, warn_if_slow_bf16
 
 BN_EPS = 1e-5  # nn.BatchNorm1d's
 
@@ -130,7 +130,7 @@ class EnsembleTrainer:
     iterations as a CUDA graph).
 
     Adam is element-wise, so one optimiser over the stacked parameters is exactly one Adam per trial. The step
-    size is a tensor, so a captured graph reads its decay.
+    size is a tensor, so a captured graph reads its decay. ``bf16``: the forward passes under bfloat16 autocast.
     """
 
     def __init__(
@@ -142,6 +142,7 @@ class EnsembleTrainer:
         steps: int = 400_000,
         lr_decay: float = 0.0,
         device: str = "auto",
+        bf16: bool = False,
     ) -> None:
         for name, value in (("batch", batch), ("steps", steps)):
             if value < 1:
@@ -151,6 +152,9 @@ class EnsembleTrainer:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         self.ens, self.batch, self.steps, self.lr, self.lr_decay = ensemble.to(self.device), batch, steps, lr, lr_decay
+        self.bf16 = bf16
+        if bf16:
+            warn_if_slow_bf16(self.device)
         kw = {"betas": betas, "fused": True, "capturable": self.device.type == "cuda"}
         self.opt_d = torch.optim.Adam(self.ens.d_params(), lr=torch.tensor(lr, device=self.device), **kw)
         self.opt_g = torch.optim.Adam(self.ens.g_params(), lr=torch.tensor(lr, device=self.device), **kw)
@@ -158,8 +162,9 @@ class EnsembleTrainer:
 
     def iteration(self) -> None:
         """Draw a minibatch and codes and step both Adams once (nothing read back: that would sync a GPU)."""
-        real, fake = self.ens.real_batch(self.batch), self.ens.fake_batch(self.batch)
-        ld, lg = self.ens.joint_loss(real, fake)
+        with bf16_autocast(self.device, self.bf16):
+            real, fake = self.ens.real_batch(self.batch), self.ens.fake_batch(self.batch)
+            ld, lg = self.ens.joint_loss(real, fake)
         d, g = self.ens.d_params(), self.ens.g_params()
         grads = torch.autograd.grad(ld, d, retain_graph=True) + torch.autograd.grad(lg, g)
         for p, grad in zip(d + g, grads, strict=True):

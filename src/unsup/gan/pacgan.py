@@ -60,6 +60,7 @@ class Schedule:
     update: str = "simultaneous"
     loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
     lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
+    bf16: bool = False  # bfloat16 autocast of the forward passes: ~1.4x faster on CPUs with AVX512_BF16
 
     @property
     def betas(self) -> tuple[float, float]:
@@ -111,7 +112,7 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
     game = build_game(dataset, pack=variant.pack, loss=schedule.loss, d_hidden=variant.d_hidden)
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
                       betas=schedule.betas, update=schedule.update, lr_decay=schedule.lr_decay,
-                      seed=seed, device="auto",
+                      seed=seed, device="auto", bf16=schedule.bf16,
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
     Trainer(game, dataset, cfg).fit()
@@ -213,7 +214,8 @@ def run_batched(
     seeds = list(range(first_seed, first_seed + trials))
     datasets = [DATASETS.get(data)(seed=s) for s in seeds]
     trainers = {v: EnsembleTrainer(Ensemble(datasets, seeds, v.pack, schedule.loss, v.d_hidden), v.batch,
-                                   schedule.lr, schedule.betas, schedule.steps, schedule.lr_decay, device)
+                                   schedule.lr, schedule.betas, schedule.steps, schedule.lr_decay, device,
+                                   schedule.bf16)
                 for v in variants_}  # fmt: skip
     start = _load_batched(out, trainers) if resume else 0
     lockstep = Lockstep(list(trainers.values()), graph)

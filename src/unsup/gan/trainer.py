@@ -49,6 +49,7 @@ import json
 import os
 import random
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -84,6 +85,7 @@ class TrainConfig:
     sample_every: int = 1000  # also when ``evaluate`` runs
     log_every: int = 100
     device: str = "auto"  # "auto" = cuda when present
+    bf16: bool = False  # bfloat16 autocast of the losses' forward passes (weights, gradients and Adam stay fp32)
     progress: bool = True
 
     def __post_init__(self) -> None:
@@ -126,6 +128,19 @@ def setup_distributed(device: str = "auto") -> tuple[int, int, torch.device]:
     return rank, world, torch.device(device)
 
 
+def bf16_autocast(device: torch.device, enabled: bool) -> torch.autocast:
+    """bfloat16 autocast on ``device`` when ``enabled`` (no weight cache, so it can sit inside a CUDA graph)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled, cache_enabled=False)
+
+
+def warn_if_slow_bf16(device: torch.device) -> None:
+    """Warn when bfloat16 has no native kernels on this CPU: there it runs several times slower than fp32
+    (measured ~10x for the 2-D PacGAN nets on an AVX2-only CPU, ~1.4x faster with AVX512_BF16)."""
+    if device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        warnings.warn("bf16 requested but this CPU has no native bfloat16 kernels: expect it to be slower than fp32",
+                      stacklevel=3)
+
+
 def _to(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, (tuple, list)):
         return type(batch)(b.to(device, non_blocking=True) for b in batch)
@@ -164,6 +179,8 @@ class Trainer:
         self.opt_d = self._adam(self.d_params, cfg.lr_d)
         self.opt_g = self._adam(self.g_params, cfg.lr_g)
         self.aux_params = list(game.aux_params()) if hasattr(game, "aux_params") else []
+        if cfg.bf16:
+            warn_if_slow_bf16(self.device)
         self.opt_aux = self._aux_optimizer()
         self.step = 0
         self.out = Path(cfg.out) if cfg.out else None
@@ -184,6 +201,9 @@ class Trainer:
         return self._adam(self.aux_params, self.cfg.lr_d) if self.aux_params else None
 
     # -- one iteration --------------------------------------------------------------------------------------
+    def _autocast(self) -> torch.autocast:
+        return bf16_autocast(self.device, self.cfg.bf16)
+
     def _batch(self) -> Any:
         return _to(self.data.sample(self.cfg.batch * getattr(self.game, "pack", 1)), self.device)
 
@@ -194,7 +214,8 @@ class Trainer:
         opt.step()
 
     def _simultaneous(self) -> dict:
-        ld, lg, logs = self.game.joint_loss(self._batch())
+        with self._autocast():
+            ld, lg, logs = self.game.joint_loss(self._batch())
         self.game.zero_grad(set_to_none=True)
         _grads_into(ld, self.d_params, retain_graph=True)
         _grads_into(lg, self.g_params)
@@ -223,18 +244,21 @@ class Trainer:
         self._decay_lr()  # after the rebuild above, so a fresh aux optimiser gets this step's size too
         logs = {}
         if self.opt_aux is not None:
-            loss, logs = self.game.aux_loss(self._batch())
+            with self._autocast():
+                loss, logs = self.game.aux_loss(self._batch())
             if loss.requires_grad:
                 self._update(loss, self.opt_aux, self.aux_params)
         if self.cfg.update == "simultaneous":
             logs.update(self._simultaneous())
         else:
             for _ in range(self.cfg.d_steps):
-                loss, part = self.game.d_loss(self._batch())
+                with self._autocast():
+                    loss, part = self.game.d_loss(self._batch())
                 self._update(loss, self.opt_d, self.d_params)
                 logs.update(part)
             for _ in range(getattr(self.game, "g_steps", self.cfg.g_steps)):
-                loss, part = self.game.g_loss(self._batch())
+                with self._autocast():
+                    loss, part = self.game.g_loss(self._batch())
                 self._update(loss, self.opt_g, self.g_params)
                 logs.update(part)
         self.step += 1
