@@ -137,8 +137,9 @@ def warn_if_slow_bf16(device: torch.device) -> None:
     """Warn when bfloat16 has no native kernels on this CPU: there it runs several times slower than fp32
     (measured ~10x for the 2-D PacGAN nets on an AVX2-only CPU, ~1.4x faster with AVX512_BF16)."""
     if device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-        warnings.warn("bf16 requested but this CPU has no native bfloat16 kernels: expect it to be slower than fp32",
-                      stacklevel=3)
+        warnings.warn(
+            "bf16 requested but this CPU has no native bfloat16 kernels: expect it to be slower than fp32", stacklevel=3
+        )
 
 
 def _to(batch: Any, device: torch.device) -> Any:
