@@ -102,6 +102,20 @@ def test_bench_pacgan_cpu_preset_is_20k_iterations_with_beta2_0_9(monkeypatch, c
                                                                           (9, (0.8, 0.9), 1e-4, 0.0, "ns")]  # fmt: skip
 
 
+def test_bench_pacgan_bf16_flag_reaches_the_schedule_and_the_config(monkeypatch, capsys, tmp_path):
+    from unsup.gan import pacgan
+
+    seen = []
+    monkeypatch.setattr(pacgan, "run_table", lambda *a, **k: seen.append(a[3]) or [
+        {"variant": "GAN", "seed": 0, "modes": 20, "high_quality": 50.0, "reverse_kl": 0.5}])  # fmt: skip
+    for flag in (["--bf16", "on"], ["--bf16", "off"], []):
+        out = tmp_path / str(len(seen))
+        assert main(["bench", "pacgan", "--pack", "1", "--trials", "1", "--steps", "9", "--out", str(out), *flag]) == 0
+        (run,) = out.iterdir()
+        assert json.loads((run / "config.json").read_text())["schedule"]["bf16"] is seen[-1].bf16
+    assert [s.bf16 for s in seen] == [True, False, False]
+
+
 def test_bench_pacgan_batched_layout_writes_the_table_and_the_curve(capsys, tmp_path):
     argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "2", "--trials", "2", "--steps", "20", "--layout",
             "batched", "--eval-at", "10", "--out", str(tmp_path)]  # fmt: skip

@@ -166,3 +166,24 @@ def test_batched_controls_have_the_widths_and_batches_of_their_rows(tmp_path, mo
     assert seen == {(2, 200): 100, (1, 201): 100, (1, 200): 200}
     wide = Ensemble([ring(n_train=50)], [0], d_hidden=201)
     assert sum(p[0].numel() for p in wide.d_params()) == d_params(2, 201) >= d_params(4, 200)
+
+
+def test_bf16_trials_discriminate_in_bfloat16_and_their_losses_match_fp32():
+    from unsup.gan.trainer import bf16_autocast
+
+    seeds = [0, 1]
+    datasets = [grid(n_train=500, seed=s) for s in seeds]
+    torch.manual_seed(0)
+    tr = EnsembleTrainer(Ensemble(datasets, seeds, pack=2), batch=32, device="cpu", bf16=True)
+    seen = []
+    discriminate = tr.ens.discriminate
+    tr.ens.discriminate = lambda x: seen.append((y := discriminate(x)).dtype) or y
+    tr.train_step()
+    assert seen and set(seen) == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 for p in tr.ens.parameters())
+    real, fake = tr.ens.real_batch(32), tr.ens.fake_batch(32)
+    fp32 = torch.stack(tr.ens.joint_loss(real, fake))
+    with bf16_autocast(torch.device("cpu"), True):
+        bf16 = torch.stack(tr.ens.joint_loss(real, fake)).float()
+    assert not torch.equal(bf16, fp32)
+    torch.testing.assert_close(bf16, fp32, rtol=2e-2, atol=1e-3)

@@ -122,3 +122,21 @@ def test_g_step_differentiates_g_only_and_matches_backward():
     assert all(p.grad is None for p in tr.d_params)  # D's weight gradients were never computed
     for p, w, b in zip(tr.g_params, want, g_before, strict=True):
         assert torch.allclose(p.grad, w, atol=1e-7) and not torch.equal(p.detach(), b)
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+@pytest.mark.parametrize("bf16", [False, True])
+def test_bf16_runs_the_forward_passes_in_bfloat16_and_keeps_fp32_weights(update, bf16):
+    data, game = tiny(pack=2)
+    seen = []
+    game.D.register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
+    cfg = TrainConfig(steps=3, batch=16, update=update, bf16=bf16, device="cpu", progress=False)
+    before = params(game)
+    tr = Trainer(game, data, cfg)
+    tr.train_step()
+    assert seen and set(seen) == {torch.bfloat16 if bf16 else torch.float32}
+    assert all(p.dtype == torch.float32 for p in game.parameters())
+    assert all(p.grad.dtype == torch.float32 for p in game.parameters() if p.grad is not None)
+    assert not torch.equal(before[0], params(game)[0])  # G's first weight took its Adam step
+    with torch.no_grad():
+        assert game.sample(8).dtype == torch.float32  # evaluation and sampling run outside the autocast
