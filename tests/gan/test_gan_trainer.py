@@ -140,3 +140,12 @@ def test_bf16_runs_the_forward_passes_in_bfloat16_and_keeps_fp32_weights(update,
     assert not torch.equal(before[0], params(game)[0])  # G's first weight took its Adam step
     with torch.no_grad():
         assert game.sample(8).dtype == torch.float32  # evaluation and sampling run outside the autocast
+
+
+def test_bf16_warns_on_a_cpu_without_native_bfloat16(monkeypatch):
+    import unsup.gan.trainer as trainer_mod
+
+    data, game = tiny()
+    monkeypatch.setattr(trainer_mod, "native_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="no native bfloat16"):
+        Trainer(game, data, TrainConfig(steps=1, bf16=True, device="cpu", progress=False))
