@@ -6,8 +6,9 @@ measured side by side in one run, plus per-iteration cost of each variant.
 Layouts (each runs ``--trials`` independent trials of ``--iters`` reference-setup iterations on the grid):
 a plain eager loop (one model at a time, torch's default threads, the reference's simultaneous update written out
 as in a textbook) and the shared trainer (fused Adam, one D pass over real and fake) as one process with N threads,
-one process with 1 thread, and N single-thread processes (what ``unsup bench pacgan`` uses). Prints a table and a
-JSON line. The ``--update`` flag applies to the trainer rows only.
+one process with 1 thread, and N single-thread processes (what ``unsup bench pacgan`` uses), the last also under
+bfloat16 autocast (``--bf16 on``) when this CPU has native bfloat16 kernels. Prints a table and a JSON line. The
+``--update`` flag applies to the trainer rows only.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import time
 
 import unsup  # noqa: F401  (passive OpenMP waiting before torch loads)
 from unsup._threads import init_worker
+from unsup.gan.trainer import native_bf16
 
 
-def _trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
+def _trial(args: tuple[int, int, int, str, bool]) -> tuple[float, float]:
     """(wall, CPU) seconds for ``iters`` iterations of a fresh reference-setup model, after 3 warm-up iterations."""
     import torch
 
@@ -31,11 +33,11 @@ def _trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
     from unsup.gan.mlp import build_game
     from unsup.gan.trainer import TrainConfig, Trainer
 
-    pack, iters, seed, update = args
+    pack, iters, seed, update, bf16 = args
     data = grid(seed=seed)
     torch.manual_seed(seed)
-    trainer = Trainer(build_game(data, pack=pack), data, TrainConfig(steps=10**9, batch=100, update=update,
-                                                                      device="cpu", progress=False))  # fmt: skip
+    cfg = TrainConfig(steps=10**9, batch=100, update=update, device="cpu", bf16=bf16, progress=False)
+    trainer = Trainer(build_game(data, pack=pack), data, cfg)
     for _ in range(3):
         trainer.train_step()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -44,7 +46,7 @@ def _trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def _plain_trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
+def _plain_trial(args: tuple[int, int, int, str, bool]) -> tuple[float, float]:
     """The baseline: a textbook eager loop (simultaneous update, as in the reference code) on the same networks."""
     import torch
     import torch.nn.functional as F
@@ -53,7 +55,7 @@ def _plain_trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
     from unsup.gan.mlp import MaxoutDiscriminator, MLPGenerator
     from unsup.gan.pack import pack
 
-    m, iters, seed, _ = args
+    m, iters, seed, *_ = args
     data = grid(seed=seed)
     torch.manual_seed(seed)
     G, D = MLPGenerator(), MaxoutDiscriminator(2 * m)
@@ -81,13 +83,13 @@ def _plain_trial(args: tuple[int, int, int, str]) -> tuple[float, float]:
 
 
 def run_layout(
-    procs: int, threads: int, trials: int, iters: int, pack: int, update: str, plain: bool = False
+    procs: int, threads: int, trials: int, iters: int, pack: int, update: str, plain: bool = False, bf16: bool = False
 ) -> tuple[float, float]:
     """Trial-iterations per wall second and per CPU second with ``procs`` processes of ``threads`` threads."""
-    jobs = [(pack, iters, seed, update) for seed in range(trials)]
+    jobs = [(pack, iters, seed, update, bf16) for seed in range(trials)]
     with mp.get_context("spawn").Pool(procs, initializer=init_worker, initargs=(threads,)) as pool:
         pool.map(abs, range(procs))  # start-up and imports outside the timed region
-        pool.map(_trial, [(pack, 1, 0, update)] * procs)
+        pool.map(_trial, [(pack, 1, 0, update, bf16)] * procs)
         times = pool.map(_plain_trial if plain else _trial, jobs, chunksize=1)
     # trials are spread evenly, so ``procs`` of them always run at once; set-up time is left out
     wall = procs * statistics.mean(iters / w for w, _ in times)
@@ -105,13 +107,16 @@ def main() -> None:
     cores = os.cpu_count() or 1
     if args.trials % cores:
         ap.error(f"--trials must be a multiple of the {cores} cores (every process equally busy)")
-    layouts = {f"plain loop, 1 proc x {cores} threads": (1, cores, True),
-               f"unsup, 1 proc x {cores} threads": (1, cores, False), "unsup, 1 proc x 1 thread": (1, 1, False),
-               f"unsup, {cores} procs x 1 thread": (cores, 1, False)}  # fmt: skip
+    layouts = {f"plain loop, 1 proc x {cores} threads": (1, cores, True, False),
+               f"unsup, 1 proc x {cores} threads": (1, cores, False, False),
+               "unsup, 1 proc x 1 thread": (1, 1, False, False),
+               f"unsup, {cores} procs x 1 thread": (cores, 1, False, False)}  # fmt: skip
+    if native_bf16():  # emulated bfloat16 is ~10x slower than fp32: not worth timing
+        layouts[f"unsup bf16, {cores} procs x 1 thread"] = (cores, 1, False, True)
     rates: dict[str, list[tuple[float, float]]] = {name: [] for name in layouts}
     for _ in range(args.repeats):  # interleaved rounds: load from other jobs hits every layout alike
-        for name, (procs, threads, plain) in layouts.items():
-            rates[name].append(run_layout(procs, threads, args.trials, args.iters, args.pack, args.update, plain))
+        for name, (procs, threads, plain, bf16) in layouts.items():
+            rates[name].append(run_layout(procs, threads, args.trials, args.iters, args.pack, args.update, plain, bf16))
     base = statistics.median(w for w, _ in rates[next(iter(layouts))])
     print(f"PacGAN{args.pack} grid, reference setup, {args.update} update, {args.trials} trials x {args.iters} it")
     print(f"{'layout':<34} {'trial-it/s':>10} {'ms/it/trial':>12} {'vs plain':>9} {'trial-it/CPU-s':>15}")
