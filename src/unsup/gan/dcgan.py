@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from unsup.gan.game import GAN
+from unsup.gan.trainer import bf16_autocast
 
 _Config = TypeVar("_Config")
 
@@ -66,10 +67,6 @@ class DCGANConfig:
             raise ValueError(f"d_preset must be one of {', '.join(D_PRESETS)}; got {self.d_preset!r}")
 
 
-def _autocast(x: torch.Tensor, enabled: bool) -> torch.autocast:
-    return torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=enabled)
-
-
 class _ProjectAndUpsample(nn.Module):
     """Shared forward of the generators: ``fc`` projects z, the result is viewed as ``start`` maps, ``body``
     up-samples them to an image; under bfloat16 autocast when ``bf16``."""
@@ -80,7 +77,7 @@ class _ProjectAndUpsample(nn.Module):
     bf16: bool
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        with _autocast(z, self.bf16):
+        with bf16_autocast(z.device, self.bf16):
             return self.body(self.fc(z).view(len(z), *self.start)).float()
 
 
@@ -150,7 +147,7 @@ class Discriminator(nn.Module):
         self.head = nn.Linear(self.feature_dim, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        with _autocast(x, self.bf16):
+        with bf16_autocast(x.device, self.bf16):
             return self.head(self.features(x)).squeeze(1).float()
 
 

@@ -208,8 +208,10 @@ class Trainer:
         return self._adam(self.aux_params, self.cfg.lr_d) if self.aux_params else None
 
     # -- one iteration --------------------------------------------------------------------------------------
-    def _autocast(self) -> torch.autocast:
-        return bf16_autocast(self.device, self.cfg.bf16)
+    def _losses(self, loss_fn: Callable[[Any], tuple]) -> tuple:
+        """``loss_fn`` on a fresh minibatch, under bfloat16 autocast when ``cfg.bf16`` (backward stays outside)."""
+        with bf16_autocast(self.device, self.cfg.bf16):
+            return loss_fn(self._batch())
 
     def _batch(self) -> Any:
         return _to(self.data.sample(self.cfg.batch * getattr(self.game, "pack", 1)), self.device)
@@ -221,8 +223,7 @@ class Trainer:
         opt.step()
 
     def _simultaneous(self) -> dict:
-        with self._autocast():
-            ld, lg, logs = self.game.joint_loss(self._batch())
+        ld, lg, logs = self._losses(self.game.joint_loss)
         self.game.zero_grad(set_to_none=True)
         _grads_into(ld, self.d_params, retain_graph=True)
         _grads_into(lg, self.g_params)
@@ -251,21 +252,18 @@ class Trainer:
         self._decay_lr()  # after the rebuild above, so a fresh aux optimiser gets this step's size too
         logs = {}
         if self.opt_aux is not None:
-            with self._autocast():
-                loss, logs = self.game.aux_loss(self._batch())
+            loss, logs = self._losses(self.game.aux_loss)
             if loss.requires_grad:
                 self._update(loss, self.opt_aux, self.aux_params)
         if self.cfg.update == "simultaneous":
             logs.update(self._simultaneous())
         else:
             for _ in range(self.cfg.d_steps):
-                with self._autocast():
-                    loss, part = self.game.d_loss(self._batch())
+                loss, part = self._losses(self.game.d_loss)
                 self._update(loss, self.opt_d, self.d_params)
                 logs.update(part)
             for _ in range(getattr(self.game, "g_steps", self.cfg.g_steps)):
-                with self._autocast():
-                    loss, part = self.game.g_loss(self._batch())
+                loss, part = self._losses(self.game.g_loss)
                 self._update(loss, self.opt_g, self.g_params)
                 logs.update(part)
         self.step += 1
