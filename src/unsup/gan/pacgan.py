@@ -60,7 +60,7 @@ class Schedule:
     update: str = "simultaneous"
     loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
     lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
-    bf16: bool = False  # bfloat16 autocast of the forward passes: ~1.4x faster on CPUs with AVX512_BF16
+    bf16: bool = False  # bfloat16 autocast of the forward passes: ~1.35x faster on CPUs with AVX512_BF16
 
     @property
     def betas(self) -> tuple[float, float]:

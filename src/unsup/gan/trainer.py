@@ -135,7 +135,7 @@ def bf16_autocast(device: torch.device, enabled: bool) -> torch.autocast:
 
 def native_bf16() -> bool:
     """Whether this CPU has native bfloat16 kernels (oneDNN: AVX512_BF16 or AMX). Without them bfloat16 is emulated
-    and runs several times slower than fp32 (~10x for the 2-D PacGAN nets on an AVX2-only CPU; ~1.4x faster with
+    and runs several times slower than fp32 (~10x for the 2-D PacGAN nets on an AVX2-only CPU; ~1.35x faster with
     AVX512_BF16)."""
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
