@@ -34,8 +34,6 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
     one_line_error(capsys, ["bench", "pacgan", "--beta2", "-1", "--out", str(tmp_path)], "--beta2 must be in [0, 1)")
     one_line_error(capsys, ["bench", "pacgan", "--lr", "0", "--out", str(tmp_path)], "--lr must be > 0")
-    one_line_error(capsys, ["bench", "pacgan", "--layout", "processes", "--eval-at", "10", "--out", str(tmp_path)],
-                   "--eval-at needs the batched layout")  # fmt: skip
     argv = ["bench", "pacgan", "--layout", "batched", "--steps", "50", "--eval-at", "10", "50", "--out", str(tmp_path)]
     one_line_error(capsys, argv, "--eval-at steps must lie between 1 and 49 (--steps); got [50]")
     assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
@@ -75,7 +73,7 @@ def test_bench_pacgan_passes_lr_betas_and_decay_to_every_trial(monkeypatch, caps
 
     seen = []
 
-    def fake_table(data, rows, trials, schedule, out, workers, first_seed, resume=False):
+    def fake_table(data, rows, trials, schedule, out, workers, first_seed, resume=False, evals=()):
         seen.append(schedule)
         return [{"variant": "GAN", "seed": 0, "modes": 20, "high_quality": 50.0, "reverse_kl": 0.5}]
 
@@ -126,6 +124,19 @@ def test_bench_pacgan_batched_layout_writes_the_table_and_the_curve(capsys, tmp_
     assert json.loads((run / "config.json").read_text())["layout"] == "batched"
     curve = [json.loads(line) for line in (run / "curve.jsonl").read_text().splitlines()]
     assert [(c["step"], c["variant"]) for c in curve] == [(10, "GAN"), (10, "GAN"), (10, "PacGAN2"), (10, "PacGAN2")]
+
+
+def test_bench_pacgan_processes_layout_scores_the_eval_steps_and_keeps_the_row_order(capsys, tmp_path):
+    argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "2", "--trials", "1", "--steps", "6", "--layout",
+            "processes", "--workers", "1", "--eval-at", "3", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    rows = json.loads(out.strip().splitlines()[-2])["rows"]
+    assert [r["variant"] for r in rows] == ["GAN", "PacGAN2"]  # as asked, though PacGAN2 (dearer) ran first
+    (run,) = tmp_path.iterdir()
+    curve = [json.loads(line) for line in (run / "curve.jsonl").read_text().splitlines()]
+    assert [(c["step"], c["variant"]) for c in curve] == [(3, "PacGAN2"), (3, "GAN")]
+    assert "iteration 3:" in (run / "curve.md").read_text() and "iteration 3:" in out
 
 
 def test_bench_pacgan_resume_continues_a_batched_run_and_refuses_others(capsys, tmp_path, interrupt_batched_at):

@@ -1,6 +1,7 @@
 import math
 
 import pytest
+import torch
 
 from unsup.gan.mlp import MaxoutDiscriminator
 from unsup.gan.pacgan import PAPER, Schedule, d_params, finite, format_table, run_trial, summarize, variants
@@ -34,6 +35,19 @@ def test_summary_mean_and_standard_error():
 def test_one_short_trial_runs_end_to_end(tmp_path):
     r = run_trial("ring", variants([2])[0], Schedule(steps=3), seed=0, png=str(tmp_path / "t.png"))
     assert r["variant"] == "PacGAN2" and 0 <= r["modes"] <= 8 and (tmp_path / "t.png").exists()
+
+
+def test_scoring_at_eval_steps_leaves_the_training_unchanged(monkeypatch):
+    from unsup.gan import pacgan
+
+    seen = []
+    real = pacgan.score
+    monkeypatch.setattr(pacgan, "score", lambda ds, x, *a, **k: seen.append(x) or real(ds, x, *a, **k))
+    plain = run_trial("grid", variants([2])[0], Schedule(steps=8), seed=1)
+    scored = run_trial("grid", variants([2])[0], Schedule(steps=8), seed=1, evals=[3, 5, 8, 99])
+    assert [c["step"] for c in scored.pop("curve")] == [3, 5]  # the last step is the row itself
+    assert len(seen) == 4 and torch.equal(seen[0], seen[3]) and not torch.equal(seen[1], seen[2])
+    assert plain | {"seconds": 0} == scored | {"seconds": 0}
 
 
 @pytest.mark.slow

@@ -265,8 +265,6 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
             raise ValueError(f"--lr must be > 0; got {args.lr}")
         schedule = replace(schedule, lr=args.lr)
     layout = pacgan.pick_layout(args.layout)
-    if args.eval_at and layout != "batched":
-        raise ValueError("--eval-at needs the batched layout (--layout batched, or auto on a CUDA machine)")
     if bad := [e for e in args.eval_at if not 0 < e < schedule.steps]:
         raise ValueError(f"--eval-at steps must lie between 1 and {schedule.steps - 1} (--steps); got {bad}")
     rows = pacgan.variants(args.pack, controls=args.controls)
@@ -301,7 +299,11 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
         results = pacgan.run_batched(data, rows, trials, schedule, out, seed, evals=cfg["eval_at"],
                                      resume=bool(args.resume))  # fmt: skip
     else:
-        results = pacgan.run_table(data, rows, trials, schedule, out, args.workers, seed, resume=bool(args.resume))
+        results = pacgan.run_table(data, rows, trials, schedule, out, args.workers, seed, resume=bool(args.resume),
+                                   evals=cfg["eval_at"])  # fmt: skip
+    if (curve := out / "curve.jsonl").exists():
+        (out / "curve.md").write_text(tables := pacgan.curve_tables(curve, data))
+        print(tables + "\n\nat the end:")
     summary = pacgan.summarize(results, data)
     table = pacgan.format_table(summary)
     (out / "table.md").write_text(table + "\n")
@@ -331,7 +333,7 @@ def register_bench(cli: CLI) -> None:
                    help="processes: one single-thread process per trial (CPU); batched: all trials of a variant "
                    "as one model, a CUDA graph on GPU; auto (default): batched on CUDA, else processes")  # fmt: skip
     p.add_argument("--eval-at", type=int, nargs="+", default=[], metavar="STEP",
-                   help="batched layout: also score every trial at these iterations (RUN/curve.jsonl)")  # fmt: skip
+                   help="also score every trial at these iterations (RUN/curve.jsonl)")  # fmt: skip
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run: processes layout, the trials not yet "
                    "in RUN/results.jsonl; batched, from its last --eval-at checkpoint")  # fmt: skip
     p.add_argument(

@@ -98,8 +98,11 @@ def variants(packs: Iterable[int], controls: bool = False, dim: int = 2) -> list
     return out
 
 
-def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: str | None = None) -> dict:
-    """Train one model from scratch and score 2,500 samples; returns the metrics and the wall time."""
+def run_trial(
+    data: str, variant: Variant, schedule: Schedule, seed: int, png: str | None = None, evals: Iterable[int] = ()
+) -> dict:
+    """Train one model from scratch and score 2,500 samples; returns the metrics and the wall time. With ``evals``
+    the row's ``curve`` holds the rows scored at those iterations too (the training itself unchanged)."""
     import torch
 
     from unsup.data.registry import DATASETS
@@ -115,8 +118,16 @@ def run_trial(data: str, variant: Variant, schedule: Schedule, seed: int, png: s
                       seed=seed, device="auto", bf16=schedule.bf16,
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
-    Trainer(game, dataset, cfg).fit()
-    return score(dataset, game.sample(2500).cpu(), variant, seed, time.perf_counter() - t0, png)
+    trainer, curve = Trainer(game, dataset, cfg), []
+    for step in sorted({e for e in evals if 0 < e < schedule.steps}):
+        while trainer.step < step:
+            trainer.train_step()
+        with torch.random.fork_rng():  # scoring must not move the training's random stream
+            x = game.sample(2500).cpu()
+        curve.append({"step": step, **score(dataset, x, variant, seed, time.perf_counter() - t0)})
+    trainer.fit()
+    row = score(dataset, game.sample(2500).cpu(), variant, seed, time.perf_counter() - t0, png)
+    return {**row, "curve": curve} if curve else row
 
 
 def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
@@ -135,6 +146,11 @@ def _job(args: tuple) -> dict:
     return run_trial(*args)
 
 
+def _cost(variant: Variant) -> int:
+    """Relative cost of a trial: D and G see ``pack * batch`` samples per iteration."""
+    return variant.pack * variant.batch
+
+
 def run_table(
     data: str,
     variants_: list[Variant],
@@ -144,27 +160,34 @@ def run_table(
     workers: int = 0,
     first_seed: int = 0,
     resume: bool = False,
+    evals: Iterable[int] = (),
 ) -> list[dict]:
-    """Run ``trials`` seeds of every variant over ``workers`` single-thread processes (0 = one per core);
-    each result is appended to ``out/results.jsonl`` as soon as it finishes, with its scatter plot. ``resume``
-    keeps the trials already in ``out/results.jsonl`` and runs only the others."""
+    """Run ``trials`` seeds of every variant over ``workers`` single-thread processes (0 = one per core), the
+    dearest variants first so that no long trial starts last; each result is appended to ``out/results.jsonl`` as
+    soon as it finishes, with its scatter plot, and its rows scored at the ``evals`` iterations to
+    ``out/curve.jsonl``. ``resume`` keeps the trials already in ``out/results.jsonl`` and runs only the others."""
     results = _finished(out / "results.jsonl") if resume else []
     done = {(r["variant"], r["seed"]) for r in results}
     workers = workers or os.cpu_count() or 1
-    jobs = [(data, v, schedule, first_seed + s, str(out / f"{v.name}-seed{first_seed + s}.png"))
-            for s in range(trials) for v in variants_ if (v.name, first_seed + s) not in done]  # fmt: skip
+    jobs = [(data, v, schedule, first_seed + s, str(out / f"{v.name}-seed{first_seed + s}.png"), tuple(evals))
+            for v in sorted(variants_, key=_cost, reverse=True) for s in range(trials)
+            if (v.name, first_seed + s) not in done]  # fmt: skip
     from tqdm.auto import tqdm
 
     if not jobs:
         return results
     with mp.get_context("spawn").Pool(workers, initializer=init_worker) as pool:
         for r in tqdm(pool.imap_unordered(_job, jobs), total=len(jobs), desc=f"pacgan {data}"):
+            if curve := r.pop("curve", None):
+                with open(out / "curve.jsonl", "a") as fh:
+                    fh.writelines(json.dumps(finite(c)) + "\n" for c in curve)
             results.append(r)
             with open(out / "results.jsonl", "a") as fh:
                 fh.write(json.dumps(finite(r)) + "\n")
         pool.close()  # let the workers exit by themselves: the with-block's terminate() leaks a semaphore
         pool.join()
-    return results
+    order = {v.name: i for i, v in enumerate(variants_)}  # the table's rows in the order asked, not finished
+    return sorted(results, key=lambda r: (order.get(r["variant"], len(order)), r["seed"]))
 
 
 def pick_layout(layout: str = "auto") -> str:
@@ -287,6 +310,13 @@ def summarize(results: list[dict], data: str) -> list[dict]:
         row["paper"] = PAPER.get(data, {}).get(name)
         rows.append(row)
     return rows
+
+
+def curve_tables(path: Path, data: str) -> str:
+    """One :func:`format_table` per iteration scored in the ``curve.jsonl`` at ``path``, under a heading each."""
+    rows = sorted(_finished(path), key=lambda r: (r["pack"], r["variant"], r["seed"]))  # GAN rows first
+    return "\n\n".join(f"iteration {step}:\n\n" + format_table(summarize([r for r in rows if r["step"] == step], data))
+                       for step in sorted({r["step"] for r in rows}))  # fmt: skip
 
 
 def _pm(mean: float, se: float | None, digits: int) -> str:
