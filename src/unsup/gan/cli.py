@@ -302,7 +302,7 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
         results = pacgan.run_table(data, rows, trials, schedule, out, args.workers, seed, resume=bool(args.resume),
                                    evals=cfg["eval_at"])  # fmt: skip
     if (curve := out / "curve.jsonl").exists():
-        (out / "curve.md").write_text(tables := pacgan.curve_tables(curve, data))
+        (out / "curve.md").write_text(tables := pacgan.curve_tables(curve, data, rows))
         print(tables + "\n\nat the end:")
     summary = pacgan.summarize(results, data)
     table = pacgan.format_table(summary)

@@ -186,8 +186,13 @@ def run_table(
                 fh.write(json.dumps(finite(r)) + "\n")
         pool.close()  # let the workers exit by themselves: the with-block's terminate() leaks a semaphore
         pool.join()
-    order = {v.name: i for i, v in enumerate(variants_)}  # the table's rows in the order asked, not finished
-    return sorted(results, key=lambda r: (order.get(r["variant"], len(order)), r["seed"]))
+    return in_order(results, variants_)
+
+
+def in_order(rows: list[dict], variants_: list[Variant]) -> list[dict]:
+    """``rows`` by variant in the order of ``variants_`` (not the order the trials finished), then by seed."""
+    order = {v.name: i for i, v in enumerate(variants_)}
+    return sorted(rows, key=lambda r: (order.get(r["variant"], len(order)), r["seed"]))
 
 
 def pick_layout(layout: str = "auto") -> str:
@@ -312,9 +317,10 @@ def summarize(results: list[dict], data: str) -> list[dict]:
     return rows
 
 
-def curve_tables(path: Path, data: str) -> str:
-    """One :func:`format_table` per iteration scored in the ``curve.jsonl`` at ``path``, under a heading each."""
-    rows = sorted(_finished(path), key=lambda r: (r["pack"], r["variant"], r["seed"]))  # GAN rows first
+def curve_tables(path: Path, data: str, variants_: list[Variant]) -> str:
+    """One :func:`format_table` per iteration scored in the ``curve.jsonl`` at ``path``, under a heading each,
+    the rows in the order of ``variants_``."""
+    rows = in_order(_finished(path), variants_)
     return "\n\n".join(f"iteration {step}:\n\n" + format_table(summarize([r for r in rows if r["step"] == step], data))
                        for step in sorted({r["step"] for r in rows}))  # fmt: skip
 
