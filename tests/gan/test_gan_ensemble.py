@@ -187,3 +187,38 @@ def test_bf16_trials_discriminate_in_bfloat16_and_their_losses_match_fp32():
         bf16 = torch.stack(tr.ens.joint_loss(real, fake)).float()
     assert not torch.equal(bf16, fp32)
     torch.testing.assert_close(bf16, fp32, rtol=2e-2, atol=1e-3)
+
+
+def test_running_averages_follow_each_trials_batchnorm_and_drive_eval_sampling():
+    """Merged pack calls update the running averages once per slot, in order, as each trial's nn.BatchNorm1d does;
+    ``running_stats`` sampling is each trial's G in eval mode."""
+    seeds, m, b = [2, 9], 3, 16
+    datasets = [grid(n_train=200, seed=s) for s in seeds]
+    ens, games = Ensemble(datasets, seeds, pack=m), _games(datasets, seeds, m)
+    gen = torch.Generator().manual_seed(3)
+    for _ in range(2):
+        z = torch.randn(m, 2, b, 2, generator=gen)
+        ens.generate(z.transpose(0, 1).reshape(2, -1, 2), slots=m)  # one merged pass, as fake_batch runs it
+        for t, game in enumerate(games):
+            game.G.train()
+            for j in range(m):
+                game.G(z[j, t])
+    before = ens.running_mean.clone()
+    with torch.no_grad():
+        ens.generate(torch.randn(2, b, 2))  # no grad (sampling): averages untouched
+    assert torch.equal(ens.running_mean, before)
+    zs = torch.randn(2, 50, 2)
+    for t, game in enumerate(games):
+        bns = [mod for mod in game.G if isinstance(mod, torch.nn.BatchNorm1d)]
+        torch.testing.assert_close(ens.running_mean[:, t], torch.stack([bn.running_mean for bn in bns]))
+        torch.testing.assert_close(ens.running_var[:, t], torch.stack([bn.running_var for bn in bns]))
+        game.G.eval()
+        torch.testing.assert_close(ens.generate(zs, running_stats=True)[t], game.G(zs[t]), rtol=1e-5, atol=1e-5)
+    assert not torch.allclose(ens.generate(zs, running_stats=True), ens.generate(zs), atol=1e-3)
+    torch.manual_seed(0)
+    x = ens.sample(30, chunk=20, running_stats=True)
+    torch.manual_seed(0)
+    z0, z1 = torch.randn(2, 20, 2), torch.randn(2, 10, 2)
+    torch.testing.assert_close(
+        x, torch.cat([ens.generate(z0, running_stats=True), ens.generate(z1, running_stats=True)], 1)
+    )

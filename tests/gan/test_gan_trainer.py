@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from unsup.data.toy import ring
+from unsup.data.toy import grid, ring
 from unsup.gan.mlp import build_game
 from unsup.gan.trainer import TrainConfig, Trainer, train
 
@@ -149,3 +149,23 @@ def test_bf16_warns_on_a_cpu_without_native_bfloat16(monkeypatch):
     monkeypatch.setattr(trainer_mod, "native_bf16", lambda: False)
     with pytest.warns(UserWarning, match="no native bfloat16"):
         Trainer(game, data, TrainConfig(steps=1, bf16=True, device="cpu", progress=False))
+
+
+def test_sample_with_running_stats_is_g_in_eval_mode_and_leaves_g_training():
+    data = grid(n_train=300, seed=0)
+    torch.manual_seed(0)
+    game = build_game(data, pack=2)
+    for _ in range(3):  # move the running averages off their initial 0 / 1
+        game.G(torch.randn(64, 2) * 3 + 1)
+    state = {k: v.clone() for k, v in game.G.state_dict().items()}
+    torch.manual_seed(1)
+    x = game.sample(30, chunk=20, running_stats=True)
+    assert game.G.training and all(torch.equal(v, game.G.state_dict()[k]) for k, v in state.items())
+    torch.manual_seed(1)
+    z = torch.cat([torch.randn(20, 2), torch.randn(10, 2)])
+    game.G.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(x, game.G(z))
+    game.G.train()
+    torch.manual_seed(1)
+    assert not torch.allclose(game.sample(30, chunk=20), x, atol=1e-3)  # batch statistics differ

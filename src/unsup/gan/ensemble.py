@@ -55,8 +55,12 @@ class Ensemble(nn.Module):
         g_layers = zip(*[[m for m in g.G if isinstance(m, nn.Linear)] for g in games], strict=True)
         self.g_lin = nn.ParameterList([p for layer in g_layers for p in _stack(list(layer))])
         bns = zip(*[[m for m in g.G if isinstance(m, nn.BatchNorm1d)] for g in games], strict=True)
+        bns = list(bns)
         self.g_bn = nn.ParameterList([nn.Parameter(torch.stack([getattr(m, name).detach()[None] for m in layer]))
                                       for layer in bns for name in ("weight", "bias")])  # fmt: skip
+        # (layers, T, width) running averages, updated per G call as nn.BatchNorm1d's: what eval-mode sampling uses
+        for name in ("running_mean", "running_var"):
+            self.register_buffer(name, torch.stack([torch.stack([getattr(m, name) for m in layer]) for layer in bns]))
         d_modules = [[m.linear if isinstance(m, Maxout) else m for m in g.D.discriminator
                       if isinstance(m, (Maxout, nn.Linear))] for g in games]  # fmt: skip
         self.d_lin = nn.ParameterList([p for layer in zip(*d_modules, strict=True) for p in _stack(list(layer))])
@@ -72,9 +76,10 @@ class Ensemble(nn.Module):
     def d_params(self) -> list[nn.Parameter]:
         return list(self.d_lin)
 
-    def generate(self, z: Tensor, slots: int = 1) -> Tensor:
+    def generate(self, z: Tensor, slots: int = 1, running_stats: bool = False) -> Tensor:
         """``(T, n, latent_dim) -> (T, n, d)``, the ``n`` rows ``slots`` consecutive G calls of ``n // slots`` codes:
-        BatchNorm takes each trial's batch statistics per call."""
+        BatchNorm takes each trial's batch statistics per call (and, with grad enabled, updates the running
+        averages once per call, as ``nn.BatchNorm1d``), or its running averages with ``running_stats``."""
         h, n_hidden, (t, n, _) = z, len(self.g_bn) // 2, z.shape
         if slots < 1 or n % slots:
             raise ValueError(f"slots must be >= 1 and divide the {n} codes per trial; got {slots}")
@@ -82,10 +87,24 @@ class Ensemble(nn.Module):
             h = torch.baddbmm(self.g_lin[2 * i + 1], h, self.g_lin[2 * i])
             if i < n_hidden:
                 calls = h.view(t, slots, n // slots, -1)
-                mean, var = calls.mean(2, keepdim=True), calls.var(2, unbiased=False, keepdim=True)
+                if running_stats:
+                    mean, var = self.running_mean[i][:, None, None], self.running_var[i][:, None, None]
+                else:
+                    mean, var = calls.mean(2, keepdim=True), calls.var(2, unbiased=False, keepdim=True)
+                    if torch.is_grad_enabled():
+                        self._track(i, mean, var, n // slots)
                 scale, shift = self.g_bn[2 * i][:, None], self.g_bn[2 * i + 1][:, None]  # (T, 1, 1, width)
                 h = torch.relu((calls - mean) * torch.rsqrt(var + BN_EPS) * scale + shift).view(t, n, -1)
         return h
+
+    @torch.no_grad()
+    def _track(self, layer: int, mean: Tensor, var: Tensor, n: int) -> None:
+        """``running ← 0.9·running + 0.1·stat`` once per call, in call order (momentum 0.1, unbiased variance);
+        ``mean``, ``var``: ``(T, slots, 1, width)``."""
+        slots = mean.shape[1]
+        w = 0.1 * 0.9 ** torch.arange(slots - 1, -1, -1, device=mean.device, dtype=torch.float32)  # last call: 0.1
+        for buf, stat in ((self.running_mean, mean.float()), (self.running_var, var.float() * n / (n - 1))):
+            buf[layer].mul_(0.9**slots).add_(torch.einsum("s,tsw->tw", w, stat[:, :, 0]))
 
     def discriminate(self, x: Tensor) -> Tensor:
         """``(T, n, pack·d) -> (T, n)`` logits, the maxout layers taking the max over ``pieces`` maps."""
@@ -117,11 +136,12 @@ class Ensemble(nn.Module):
         return t * losses.d_loss(r, f, self.loss), t * losses.g_loss(f, self.loss)
 
     @torch.no_grad()
-    def sample(self, n: int, chunk: int = 1000) -> Tensor:
-        """``(T, n, d)`` samples per trial, BatchNorm over chunks of ``chunk`` codes (as :meth:`GAN.sample`)."""
+    def sample(self, n: int, chunk: int = 1000, running_stats: bool = False) -> Tensor:
+        """``(T, n, d)`` samples per trial, BatchNorm over chunks of ``chunk`` codes or, with ``running_stats``,
+        with its running averages (as :meth:`GAN.sample`)."""
         dev = self.train_sets.device
-        parts = [self.generate(torch.randn(self.trials, min(chunk, n - i), self.latent_dim, device=dev))
-                 for i in range(0, n, chunk)]  # fmt: skip
+        parts = [self.generate(torch.randn(self.trials, min(chunk, n - i), self.latent_dim, device=dev),
+                               running_stats=running_stats) for i in range(0, n, chunk)]  # fmt: skip
         return torch.cat(parts, 1)
 
 

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from unsup.gan import losses
+from unsup.gan.latent import render
 from unsup.gan.pack import Packed
 
 
@@ -76,8 +77,12 @@ class GAN(nn.Module):
         return torch.stack(slots, 1).flatten(0, 1)  # (b, pack, ...) -> consecutive samples form a pack
 
     @torch.no_grad()
-    def sample(self, n: int, chunk: int = 1000) -> Tensor:
-        """``n`` samples with training-mode BatchNorm (batch statistics over ``chunk``), running stats untouched."""
+    def sample(self, n: int, chunk: int = 1000, running_stats: bool = False) -> Tensor:
+        """``n`` samples with training-mode BatchNorm (batch statistics over ``chunk``), running stats untouched;
+        ``running_stats``: G in eval mode (BatchNorm's running averages), as the reference PacGAN code scores."""
+        if running_stats:
+            return torch.cat([render(self.G, torch.randn(min(chunk, n - i), self.latent_dim, device=self._device))
+                              for i in range(0, n, chunk)])  # fmt: skip
         with frozen_batchnorm_stats(self.G):
             out = [
                 self.G(torch.randn(min(chunk, n - i), self.latent_dim, device=self._device)) for i in range(0, n, chunk)

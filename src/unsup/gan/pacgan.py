@@ -6,7 +6,8 @@ Reference setup: G 4 × 400 ReLU+BN with latent dim 2, D 3 × 200 maxout (5 piec
 (Blocks' ``beta1=0.8``; in Blocks before 2017 that is PyTorch's β1 = 0.2, which gives a GAN that collapses less),
 the non-saturating generator loss ``softplus(-f(G(z)))`` (the reference's ``generator_loss``), 100 packs per
 minibatch, N(0, 0.02²) init, a fixed training set of 100k points, each pack slot an independent resample and a
-separate G call, the reference's simultaneous D/G update, 400k iterations, metrics on 2,500 samples.
+separate G call, the reference's simultaneous D/G update, 400k iterations, metrics on 2,500 samples drawn with G in
+eval mode (BatchNorm's running averages), as the reference's ``GraphLogger`` draws them.
 """
 
 from __future__ import annotations
@@ -123,10 +124,10 @@ def run_trial(
         while trainer.step < step:
             trainer.train_step()
         with torch.random.fork_rng():  # scoring must not move the training's random stream
-            x = game.sample(2500).cpu()
+            x = game.sample(2500, running_stats=True).cpu()
         curve.append({"step": step, **score(dataset, x, variant, seed, time.perf_counter() - t0)})
     trainer.fit()
-    row = score(dataset, game.sample(2500).cpu(), variant, seed, time.perf_counter() - t0, png)
+    row = score(dataset, game.sample(2500, running_stats=True).cpu(), variant, seed, time.perf_counter() - t0, png)
     return {**row, "curve": curve} if curve else row
 
 
@@ -294,7 +295,7 @@ def _load_batched(out: Path, trainers: dict) -> int:
 def _score_batched(trainers: dict, datasets: list, seeds: list[int], seconds: float, out: Path | None) -> list[dict]:
     rows = []
     for v, tr in trainers.items():
-        x = tr.ens.sample(2500).cpu()
+        x = tr.ens.sample(2500, running_stats=True).cpu()
         for t, (dataset, seed) in enumerate(zip(datasets, seeds, strict=True)):
             png = str(out / f"{v.name}-seed{seed}.png") if out else None
             rows.append(score(dataset, x[t], v, seed, seconds, png))
