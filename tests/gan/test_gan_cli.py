@@ -1,8 +1,10 @@
+import functools
 import json
 
 import pytest
 
 from unsup.cli import main
+from unsup.gan.game import GAN
 
 TINY = ["--model-opt", "g_hidden=16", "--model-opt", "g_layers=1", "--model-opt", "d_hidden=16",
         "--model-opt", "d_layers=1", "--data-opt", "n_train=2000"]  # fmt: skip
@@ -39,7 +41,7 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
 
 
-def test_train_resume_sample_eval(capsys, tmp_path):
+def test_train_resume_sample_eval(capsys, monkeypatch, tmp_path):
     argv = ["gan", "train", "--data", "ring", "--pack", "2", "--steps", "6", "--batch", "8", "--ckpt-every", "3",
             "--beta2", "0.99", "--out", str(tmp_path), *TINY]  # fmt: skip
     assert main(argv) == 0
@@ -52,6 +54,19 @@ def test_train_resume_sample_eval(capsys, tmp_path):
     assert main(["gan", "eval", str(run), "--json", "--n", "500"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result) == {"modes", "high_quality", "reverse_kl"} and 0 <= result["modes"] <= 8
+    seen = []
+    sample = GAN.sample
+
+    @functools.wraps(sample)
+    def spy(self, n, **kw):
+        seen.append(kw)
+        return sample(self, n, **kw)
+
+    monkeypatch.setattr(GAN, "sample", spy)
+    assert main(["gan", "eval", str(run), "--json", "--n", "500", "--running-stats"]) == 0
+    assert main(["gan", "eval", str(run), "--json", "--n", "500"]) == 0
+    assert seen == [{"running_stats": True}, {}]  # eval mode only when asked
+    capsys.readouterr()
     assert main(["gan", "sample", str(run), "--n", "200"]) == 0
     assert (run / "sample-seed0.png").exists()
     one_line_error(capsys, ["gan", "sample", str(run), "--n", "200"], "exists; pass --force")

@@ -181,7 +181,9 @@ def _eval(args: argparse.Namespace) -> int:
     if not hasattr(data, "evaluate"):
         raise ValueError(f"dataset of {args.run} has no evaluation metric")
     torch.manual_seed(args.seed)
-    result = data.evaluate(game.sample(args.n))
+    if args.running_stats and "running_stats" not in inspect.signature(game.sample).parameters:
+        raise ValueError(f"--running-stats: {type(game).__name__} runs are scored with batch statistics only")
+    result = data.evaluate(game.sample(args.n, running_stats=True) if args.running_stats else game.sample(args.n))
     result.pop("counts", None)
     if args.json:
         print(json.dumps(result))
@@ -237,6 +239,11 @@ def register(cli: CLI) -> None:
     p.add_argument("--n", type=int, default=2500, help="samples scored (paper: 2,500)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON line")
+    p.add_argument(
+        "--running-stats",
+        action="store_true",
+        help="G in eval mode (BatchNorm running averages), as unsup bench pacgan and the paper's code score",
+    )
 
 
 def _bench_pacgan_config(args: argparse.Namespace) -> dict:
