@@ -1,5 +1,6 @@
 import functools
 import json
+import shutil
 
 import pytest
 
@@ -36,6 +37,8 @@ def test_bad_options_are_one_line_errors(capsys, tmp_path):
     one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "--beta1 must be in [0, 1)")
     one_line_error(capsys, ["bench", "pacgan", "--beta2", "-1", "--out", str(tmp_path)], "--beta2 must be in [0, 1)")
     one_line_error(capsys, ["bench", "pacgan", "--lr", "0", "--out", str(tmp_path)], "--lr must be > 0")
+    one_line_error(capsys, ["bench", "pacgan", "--layout", "batched", "--keep-trials", "--out", str(tmp_path)],
+                   "--keep-trials: processes layout only")  # fmt: skip
     argv = ["bench", "pacgan", "--layout", "batched", "--steps", "50", "--eval-at", "10", "50", "--out", str(tmp_path)]
     one_line_error(capsys, argv, "--eval-at steps must lie between 1 and 49 (--steps); got [50]")
     assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
@@ -88,7 +91,7 @@ def test_bench_pacgan_passes_lr_betas_and_decay_to_every_trial(monkeypatch, caps
 
     seen = []
 
-    def fake_table(data, rows, trials, schedule, out, workers, first_seed, resume=False, evals=()):
+    def fake_table(data, rows, trials, schedule, out, workers, first_seed, resume=False, evals=(), keep=False):
         seen.append(schedule)
         return [{"variant": "GAN", "seed": 0, "modes": 20, "high_quality": 50.0, "reverse_kl": 0.5}]
 
@@ -200,17 +203,22 @@ def test_bench_pacgan_resume_runs_only_the_missing_trials_of_a_processes_run(cap
 
     monkeypatch.setattr(pacgan.mp, "get_context", lambda kind: SimpleNamespace(Pool=InProcessPool))
     argv = ["bench", "pacgan", "--data", "ring", "--pack", "1", "2", "--trials", "2", "--steps", "10", "--layout",
-            "processes", "--out", str(tmp_path)]  # fmt: skip
+            "processes", "--keep-trials", "--out", str(tmp_path)]  # fmt: skip
     assert main(argv) == 0
     (run,) = tmp_path.iterdir()
+    trials = ["GAN-seed0", "GAN-seed1", "PacGAN2-seed0", "PacGAN2-seed1"]
+    assert sorted(p.name for p in (run / "trials").iterdir()) == trials
     lines = (run / "results.jsonl").read_text().splitlines()
     planted = {**json.loads(lines[0]), "modes": 99}  # as if only this trial had finished before an interruption
     (run / "results.jsonl").write_text(json.dumps(planted) + "\n")
+    shutil.rmtree(run / "trials")
     capsys.readouterr()
     assert main(["bench", "pacgan", "--resume", str(run)]) == 0
     rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]
     assert sorted((r["variant"], r["seed"]) for r in rows) == [("GAN", 0), ("GAN", 1), ("PacGAN2", 0), ("PacGAN2", 1)]
     assert rows[0]["modes"] == 99  # kept, not retrained
+    rerun = sorted(set(trials) - {f"{planted['variant']}-seed{planted['seed']}"})
+    assert sorted(p.name for p in (run / "trials").iterdir()) == rerun  # --keep-trials survives the resume
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-2])["rows"]
     assert [r["trials"] for r in summary] == [2, 2]
 

@@ -67,3 +67,24 @@ def test_trials_train_with_the_reference_non_saturating_loss(monkeypatch):
     run_trial("ring", variants([1])[0], Schedule(steps=2), seed=0)
     run_trial("ring", variants([1])[0], Schedule(steps=2, loss="minimax"), seed=0)
     assert seen == ["ns", "minimax"]
+
+
+def test_a_kept_trial_is_the_scored_model_as_a_run_folder_that_eval_and_resume_read(monkeypatch, tmp_path):
+    from unsup.gan import pacgan
+    from unsup.gan.cli import load_run
+    from unsup.gan.trainer import TrainConfig, Trainer
+
+    variant = pacgan.Variant("PacGAN2-D3", pack=2, d_hidden=30, batch=20)  # non-default D width and minibatch
+    plain = run_trial("grid", variant, Schedule(steps=6), seed=3)
+    kept = run_trial("grid", variant, Schedule(steps=6), seed=3, keep=str(tmp_path / "t"))
+    assert plain | {"seconds": 0} == kept | {"seconds": 0}  # keeping changes neither the training nor the score
+    data, game, config = load_run(tmp_path / "t")
+    assert config["train"]["batch"] == 20 and game.pack == 2
+    ckpt = torch.load(tmp_path / "t" / "checkpoint.pt", weights_only=False)
+    assert ckpt["step"] == 6
+    torch.set_rng_state(ckpt["rng"][0]["torch"])  # where the trial's final draw started
+    again = data.evaluate(game.sample(2500, running_stats=True))
+    assert (again["modes"], again["high_quality"]) == (kept["modes"], kept["high_quality"])
+    cfg = TrainConfig(**{**config["train"], "steps": 8, "progress": False})
+    Trainer(game, data, cfg).fit(resume=True)  # trains on from step 6
+    assert torch.load(tmp_path / "t" / "checkpoint.pt", weights_only=False)["step"] == 8

@@ -274,10 +274,12 @@ def _bench_pacgan_config(args: argparse.Namespace) -> dict:
     layout = pacgan.pick_layout(args.layout)
     if bad := [e for e in args.eval_at if not 0 < e < schedule.steps]:
         raise ValueError(f"--eval-at steps must lie between 1 and {schedule.steps - 1} (--steps); got {bad}")
+    if args.keep_trials and layout == "batched":
+        raise ValueError("--keep-trials: processes layout only (a batched run keeps checkpoint.pt at each --eval-at)")
     rows = pacgan.variants(args.pack, controls=args.controls)
     return {"data": args.data, "trials": args.trials, "schedule": asdict(schedule),
             "variants": [asdict(v) for v in rows], "first_seed": args.seed, "layout": layout,
-            "eval_at": args.eval_at}  # fmt: skip
+            "eval_at": args.eval_at, "keep_trials": args.keep_trials}  # fmt: skip
 
 
 def _resumed_config(run: str) -> dict:
@@ -286,6 +288,7 @@ def _resumed_config(run: str) -> dict:
         raise ValueError(f"{run} is not a bench pacgan run (no config.json with a schedule)")
     cfg.setdefault("layout", "processes")  # runs from before --layout
     cfg.setdefault("eval_at", [])
+    cfg.setdefault("keep_trials", False)
     if cfg["layout"] == "batched" and not (Path(run) / "checkpoint.pt").exists():
         raise ValueError(f"{run} has no checkpoint to resume from (a batched run writes one at each --eval-at step)")
     return cfg
@@ -307,7 +310,7 @@ def _bench_pacgan(args: argparse.Namespace) -> int:
                                      resume=bool(args.resume))  # fmt: skip
     else:
         results = pacgan.run_table(data, rows, trials, schedule, out, args.workers, seed, resume=bool(args.resume),
-                                   evals=cfg["eval_at"])  # fmt: skip
+                                   evals=cfg["eval_at"], keep=cfg["keep_trials"])  # fmt: skip
     if (curve := out / "curve.jsonl").exists():
         (out / "curve.md").write_text(tables := pacgan.curve_tables(curve, data, rows))
         print(tables + "\n\nat the end:")
@@ -341,6 +344,10 @@ def register_bench(cli: CLI) -> None:
                    "as one model, a CUDA graph on GPU; auto (default): batched on CUDA, else processes")  # fmt: skip
     p.add_argument("--eval-at", type=int, nargs="+", default=[], metavar="STEP",
                    help="also score every trial at these iterations (RUN/curve.jsonl)")  # fmt: skip
+    p.add_argument("--keep-trials", action="store_true",
+                   help="processes layout: also write each trained trial as a run folder, "
+                   "RUN/trials/<variant>-seed<k> (for unsup gan eval/sample, or unsup gan train --resume to train "
+                   "it further; ~11 MB each)")  # fmt: skip
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run: processes layout, the trials not yet "
                    "in RUN/results.jsonl; batched, from its last --eval-at checkpoint")  # fmt: skip
     p.add_argument(

@@ -100,10 +100,18 @@ def variants(packs: Iterable[int], controls: bool = False, dim: int = 2) -> list
 
 
 def run_trial(
-    data: str, variant: Variant, schedule: Schedule, seed: int, png: str | None = None, evals: Iterable[int] = ()
+    data: str,
+    variant: Variant,
+    schedule: Schedule,
+    seed: int,
+    png: str | None = None,
+    evals: Iterable[int] = (),
+    keep: str | None = None,
 ) -> dict:
     """Train one model from scratch and score 2,500 samples; returns the metrics and the wall time. With ``evals``
-    the row's ``curve`` holds the rows scored at those iterations too (the training itself unchanged)."""
+    the row's ``curve`` holds the rows scored at those iterations too (the training itself unchanged). ``keep``: a
+    folder to write the trained trial to as an ``unsup gan train`` run (config.json, checkpoint.pt), which
+    ``unsup gan eval|sample`` read and ``unsup gan train --resume`` continues; training and scores unchanged."""
     import torch
 
     from unsup.data.registry import DATASETS
@@ -116,9 +124,11 @@ def run_trial(
     game = build_game(dataset, pack=variant.pack, loss=schedule.loss, d_hidden=variant.d_hidden)
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
                       betas=schedule.betas, update=schedule.update, lr_decay=schedule.lr_decay,
-                      seed=seed, device="auto", bf16=schedule.bf16,
+                      seed=seed, device="auto", bf16=schedule.bf16, out=keep,
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
+    if keep:
+        _start_run_folder(Path(keep), data, variant, schedule, seed, cfg)
     trainer, curve = Trainer(game, dataset, cfg), []
     for step in sorted({e for e in evals if 0 < e < schedule.steps}):
         while trainer.step < step:
@@ -129,6 +139,18 @@ def run_trial(
     trainer.fit()
     row = score(dataset, game.sample(2500, running_stats=True).cpu(), variant, seed, time.perf_counter() - t0, png)
     return {**row, "curve": curve} if curve else row
+
+
+def _start_run_folder(folder: Path, data: str, variant: Variant, schedule: Schedule, seed: int, cfg: Any) -> None:
+    """``folder/config.json`` as ``unsup gan train`` writes it: the spec that :func:`unsup.gan.cli.build` turns into
+    this trial's data and networks (same seeds, so the same initial weights); a rerun's stale log removed."""
+    from unsup._run import write_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.jsonl").unlink(missing_ok=True)  # an interrupted earlier attempt's, if any
+    spec = {"data": data, "data_opts": {}, "model": "mlp", "model_opts": {"d_hidden": variant.d_hidden},
+            "pack": variant.pack, "loss": schedule.loss, "seed": seed}  # fmt: skip
+    write_json(folder / "config.json", {"spec": spec, "train": {**asdict(cfg), "progress": True}})
 
 
 def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
@@ -162,15 +184,19 @@ def run_table(
     first_seed: int = 0,
     resume: bool = False,
     evals: Iterable[int] = (),
+    keep: bool = False,
 ) -> list[dict]:
     """Run ``trials`` seeds of every variant over ``workers`` single-thread processes (0 = one per core), the
     dearest variants first so that no long trial starts last; each result is appended to ``out/results.jsonl`` as
     soon as it finishes, with its scatter plot, and its rows scored at the ``evals`` iterations to
-    ``out/curve.jsonl``. ``resume`` keeps the trials already in ``out/results.jsonl`` and runs only the others."""
+    ``out/curve.jsonl``. ``resume`` keeps the trials already in ``out/results.jsonl`` and runs only the others.
+    ``keep``: each trained trial also written as a run folder ``out/trials/<variant>-seed<k>`` (see
+    :func:`run_trial`; ~11 MB each: both networks and Adam's moments)."""
     results = _finished(out / "results.jsonl") if resume else []
     done = {(r["variant"], r["seed"]) for r in results}
     workers = workers or os.cpu_count() or 1
-    jobs = [(data, v, schedule, first_seed + s, str(out / f"{v.name}-seed{first_seed + s}.png"), tuple(evals))
+    jobs = [(data, v, schedule, first_seed + s, str(out / f"{v.name}-seed{first_seed + s}.png"), tuple(evals),
+             str(out / "trials" / f"{v.name}-seed{first_seed + s}") if keep else None)
             for v in sorted(variants_, key=_cost, reverse=True) for s in range(trials)
             if (v.name, first_seed + s) not in done]  # fmt: skip
     from tqdm.auto import tqdm
