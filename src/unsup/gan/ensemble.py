@@ -54,8 +54,7 @@ class Ensemble(nn.Module):
         self.register_buffer("train_sets", torch.stack([d.train_set for d in datasets]), persistent=False)
         g_layers = zip(*[[m for m in g.G if isinstance(m, nn.Linear)] for g in games], strict=True)
         self.g_lin = nn.ParameterList([p for layer in g_layers for p in _stack(list(layer))])
-        bns = zip(*[[m for m in g.G if isinstance(m, nn.BatchNorm1d)] for g in games], strict=True)
-        bns = list(bns)
+        bns = list(zip(*[[m for m in g.G if isinstance(m, nn.BatchNorm1d)] for g in games], strict=True))
         self.g_bn = nn.ParameterList([nn.Parameter(torch.stack([getattr(m, name).detach()[None] for m in layer]))
                                       for layer in bns for name in ("weight", "bias")])  # fmt: skip
         # (layers, T, width) running averages, updated per G call as nn.BatchNorm1d's: what eval-mode sampling uses
