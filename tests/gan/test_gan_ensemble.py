@@ -222,3 +222,12 @@ def test_running_averages_follow_each_trials_batchnorm_and_drive_eval_sampling()
     torch.testing.assert_close(
         x, torch.cat([ens.generate(z0, running_stats=True), ens.generate(z1, running_stats=True)], 1)
     )
+
+
+def test_a_checkpoint_without_running_averages_is_refused_in_one_line():
+    trainer = EnsembleTrainer(Ensemble([ring(n_train=100)], [0]), batch=4, steps=2, device="cpu")
+    state = trainer.state_dict()
+    for key in ("running_mean", "running_var"):
+        del state["ensemble"][key]  # as written before the buffers existed
+    with pytest.raises(ValueError, match="running averages"):
+        trainer.load_state_dict(state)

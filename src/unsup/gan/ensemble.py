@@ -208,6 +208,9 @@ class EnsembleTrainer:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore :meth:`state_dict`; before any CUDA graph is captured (it would keep the old Adam state)."""
+        if "running_mean" not in state["ensemble"]:
+            raise ValueError("checkpoint written before the batched trials kept BatchNorm running averages "
+                             "(2026-11-28), which eval-mode scoring needs: rerun it with this version")  # fmt: skip
         self.ens.load_state_dict(state["ensemble"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.opt_g.load_state_dict(state["opt_g"])
