@@ -69,7 +69,7 @@ def test_trials_train_with_the_reference_non_saturating_loss(monkeypatch):
     assert seen == ["ns", "minimax"]
 
 
-def test_a_kept_trial_is_the_scored_model_as_a_run_folder_that_eval_and_resume_read(monkeypatch, tmp_path):
+def test_a_kept_trial_is_the_scored_model_as_a_run_folder_that_eval_and_resume_read(tmp_path):
     from unsup.gan import pacgan
     from unsup.gan.cli import load_run
     from unsup.gan.trainer import TrainConfig, Trainer

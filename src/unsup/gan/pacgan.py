@@ -119,16 +119,19 @@ def run_trial(
     from unsup.gan.trainer import TrainConfig, Trainer
 
     t0 = time.perf_counter()
+    # the run spec of `unsup gan train` (unsup.gan.cli.build): one description for building and for `keep`
+    spec = {"data": data, "data_opts": {}, "model": "mlp", "model_opts": {"d_hidden": variant.d_hidden},
+            "pack": variant.pack, "loss": schedule.loss, "seed": seed}  # fmt: skip
     dataset = DATASETS.get(data)(seed=seed)
     torch.manual_seed(seed)
-    game = build_game(dataset, pack=variant.pack, loss=schedule.loss, d_hidden=variant.d_hidden)
+    game = build_game(dataset, pack=spec["pack"], loss=spec["loss"], **spec["model_opts"])
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
                       betas=schedule.betas, update=schedule.update, lr_decay=schedule.lr_decay,
                       seed=seed, device="auto", bf16=schedule.bf16, out=keep,
                       progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
                       sample_every=schedule.steps)  # fmt: skip
     if keep:
-        _start_run_folder(Path(keep), data, variant, schedule, seed, cfg)
+        _start_run_folder(Path(keep), spec, cfg)
     trainer, curve = Trainer(game, dataset, cfg), []
     for step in sorted({e for e in evals if 0 < e < schedule.steps}):
         while trainer.step < step:
@@ -141,15 +144,13 @@ def run_trial(
     return {**row, "curve": curve} if curve else row
 
 
-def _start_run_folder(folder: Path, data: str, variant: Variant, schedule: Schedule, seed: int, cfg: Any) -> None:
-    """``folder/config.json`` as ``unsup gan train`` writes it: the spec that :func:`unsup.gan.cli.build` turns into
-    this trial's data and networks (same seeds, so the same initial weights); a rerun's stale log removed."""
+def _start_run_folder(folder: Path, spec: dict, cfg: Any) -> None:
+    """``folder/config.json`` as ``unsup gan train`` writes it, from which :func:`unsup.gan.cli.build` rebuilds this
+    trial's data and networks (same seeds, so the same initial weights); a rerun's stale log removed."""
     from unsup._run import write_json
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.jsonl").unlink(missing_ok=True)  # an interrupted earlier attempt's, if any
-    spec = {"data": data, "data_opts": {}, "model": "mlp", "model_opts": {"d_hidden": variant.d_hidden},
-            "pack": variant.pack, "loss": schedule.loss, "seed": seed}  # fmt: skip
     write_json(folder / "config.json", {"spec": spec, "train": {**asdict(cfg), "progress": True}})
 
 
