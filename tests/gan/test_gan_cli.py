@@ -70,6 +70,9 @@ def test_train_resume_sample_eval(capsys, monkeypatch, tmp_path):
     assert main(["gan", "eval", str(run), "--json", "--n", "500"]) == 0
     assert seen == [{"running_stats": True}, {}]  # eval mode only when asked
     capsys.readouterr()
+    monkeypatch.setattr(GAN, "sample", lambda self, n: sample(self, n))  # a model without running averages
+    one_line_error(capsys, ["gan", "eval", str(run), "--running-stats"], "scored with batch statistics only")
+    monkeypatch.setattr(GAN, "sample", sample)
     assert main(["gan", "sample", str(run), "--n", "200"]) == 0
     assert (run / "sample-seed0.png").exists()
     one_line_error(capsys, ["gan", "sample", str(run), "--n", "200"], "exists; pass --force")
