@@ -6,9 +6,12 @@ runs are not identical before that. Runs go to single-thread worker processes.
 FactorVAE is also logged during training (``metrics.jsonl`` of each run); ModelCentrality picks one CR run without
 labels, as in the paper.
 
-    nice -n 10 python benchmarks/infogan_cr.py --preset sprites --seeds 0 1 2 --workers 2
+    python benchmarks/infogan_cr.py --preset sprites --seeds 0 1 2 --workers 2 --out runs
+    python benchmarks/infogan_cr.py --preset dsprites-cpu --seeds 0 1 2 --workers 2 --out runs
     python benchmarks/infogan_cr.py --preset dsprites-paper --device cuda   # the reference's full schedule (GPU)
-    python benchmarks/infogan_cr.py --preset dsprites-paper --budget-s 300 --seeds 0 1 2   # scaled to a GPU lease
+    bash benchmarks/infogan_cr_gpu.sh OUT 135 0 1 2    # dsprites-paper scaled to a GPU lease (--budget-s)
+
+Results, machine and date: docs/results.md, "Disentangling (InfoGAN-CR)".
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1 OMP_
 work=$(mktemp -d)
 mkdir -p "$out"
 # Without CUDA MPS the GPU time-slices between the processes: on an H200 six runs got 8-10 it/s each against 34-38
-# for one run alone; under MPS each of the six kept 30-37 (docs/benchmarks.md). Started here only if not running.
+# for one run alone; under MPS each of the six kept 30-37 (docs/results.md). Started here only if not running.
 mps=""
 if [ "${MPS:-1}" = 1 ] && command -v nvidia-cuda-mps-control >/dev/null && ! pgrep -f nvidia-cuda-mps-control >/dev/null; then
   nvidia-cuda-mps-control -d && mps=1 && echo "CUDA MPS daemon started"

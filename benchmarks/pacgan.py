@@ -1,7 +1,7 @@
 """Throughput of the PacGAN 2-D experiment on this machine: trial-iterations per second for each process layout,
 measured side by side in one run, plus per-iteration cost of each variant.
 
-    python benchmarks/pacgan.py --iters 100 --trials 4 --repeats 2
+    OMP_NUM_THREADS=1 python benchmarks/pacgan.py --iters 60 --trials 2 --repeats 2   # docs/results.md, PacGAN "Speed"
 
 Layouts (each runs ``--trials`` independent trials of ``--iters`` reference-setup iterations on the grid):
 a plain eager loop (one model at a time, torch's default threads, the reference's simultaneous update written out

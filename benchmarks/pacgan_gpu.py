@@ -1,7 +1,10 @@
 """PacGAN 2-D experiment on a GPU: throughput of each layout side by side, then the paper's protocol
 (``--preset paper``: 400k iterations, 10 trials) for as many variants as fit in ``--budget`` seconds.
 
-    PYTHONPATH=src python benchmarks/pacgan_gpu.py --out runs/pacgan-gpu --budget 450
+    PYTHONPATH=src timeout 555 python3 benchmarks/pacgan_gpu.py --out /tmp/pg --budget 430
+    PYTHONPATH=src timeout 140 python3 benchmarks/pacgan_gpu.py --out /tmp/pg-speed --no-table --trials 10 --iters 200
+
+(results: docs/results.md, "PacGAN").
 
 Layouts timed (ms per iteration after warm-up, CUDA synchronised): the shared trainer on one trial (what
 ``unsup bench pacgan --layout processes`` runs in each worker), and the batched trials of

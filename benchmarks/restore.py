@@ -1,8 +1,9 @@
 """Deep Image Prior vs classical restorers on scikit-image's shipped images, and DIP step speed variants.
 
-    python benchmarks/restore.py                      # quality: denoise / inpaint / sr on 4 images at 128x128
-    python benchmarks/restore.py --speed              # it/s of the DIP step: eager vs channels-last vs compile ...
-    python benchmarks/restore.py --images camera --tasks denoise --size 96
+    python benchmarks/restore.py --tasks denoise --size 64     # likewise --tasks inpaint, --tasks sr
+    python benchmarks/restore.py --tasks denoise --size 128 --images astronaut camera
+    python benchmarks/restore.py --tasks denoise --size 64 --images camera astronaut --stop variance
+    python benchmarks/restore.py --speed --steps 10 --rounds 5  # the DIP step: eager vs channels-last vs compile ...
 
 Images: scikit-image's ``astronaut``, ``chelsea``, ``coffee`` (colour) and ``camera`` (grey), centre-cropped to a
 square and resized (anti-aliased) to ``--size``. Denoising: Gaussian noise sigma = 25/255 (clipped to [0, 1]);

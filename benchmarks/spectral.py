@@ -3,8 +3,12 @@
 Each fit runs in a fresh child process so that wall time and peak RSS (``ru_maxrss``, whole process, data
 included) are measured cleanly. Threads: ``OMP_WAIT_POLICY=PASSIVE`` for every child (both libraries).
 
-    python benchmarks/spectral.py --suite large --sizes 10000 100000 1000000
-    python benchmarks/spectral.py --suite small
+    python benchmarks/spectral.py --suite large --data moons circles --sizes 100000 1000000 \\
+        --methods unsup sklearn-arpack --timeout 1200
+    python benchmarks/spectral.py --suite large --data blobs10 --sizes 10000 100000 --methods unsup sklearn-arpack
+    python benchmarks/spectral.py --suite small --methods unsup unsup-rw sklearn-arpack
+
+Results, machine and date: docs/results.md, "Spectral clustering".
 """
 
 from __future__ import annotations

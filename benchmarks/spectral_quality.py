@@ -6,7 +6,9 @@ every method on the same rows with the same ``random_state``, and reports mean A
 difference to scikit-learn's ``SpectralClustering(affinity="nearest_neighbors")`` ± its standard error.
 Threads: ``OMP_WAIT_POLICY=PASSIVE``.
 
-    python benchmarks/spectral_quality.py --repeats 40
+    OMP_NUM_THREADS=1 python benchmarks/spectral_quality.py --repeats 40
+
+Results, machine and date: docs/results.md, "Spectral clustering".
 """
 
 from __future__ import annotations

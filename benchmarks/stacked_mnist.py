@@ -1,7 +1,12 @@
 """DCGAN vs PacDCGAN on Stacked MNIST (modes / KL beside PacGAN Table 3) and the D = 1/4 training throughput.
 
-    nice -n 10 python benchmarks/stacked_mnist.py --throughput
-    nice -n 10 python benchmarks/stacked_mnist.py --steps 2000 --trials 3 --packs 1 2
+    python benchmarks/stacked_mnist.py --throughput --iters 4 --rounds 5
+    python benchmarks/stacked_mnist.py --steps 4000 --batch 64 --lr-d 1e-3 --lr-g 2e-4 --trials 3 --packs 1 2 \\
+        --workers 2
+    python benchmarks/stacked_mnist.py --resume RUN --steps 12000 --batch 64 --lr-d 1e-3 --lr-g 2e-4 --trials 3 \\
+        --packs 1 2 --workers 1     # RUN: a copy of the 4,000-iteration run folder without result.json
+
+Results, machine and date: docs/results.md, "Image GANs and Stacked MNIST".
 
 Same as ``unsup bench stacked-mnist``; see ``docs/image_gans.md``.
 """

@@ -11,7 +11,15 @@ Parts (``--part``, default all):
   the reference's step on the same networks, timed alternately in the same process.
 - ``memory``: peak resident memory of 256x256 CycleGAN training with the reference preset (CPU; GPU if present).
 
-Example: ``python benchmarks/translate.py --part digits --epochs 5 --decay-epochs 5``
+The commands behind docs/results.md, "Image-to-image translation"::
+
+    python benchmarks/translate.py --part digits --epochs 6 --decay-epochs 6 --judge cnn svm --semantic A \\
+        --lambda-semantic 2 --jitter --per-domain --seed 0
+    python benchmarks/translate.py --part digits --epochs 6 --decay-epochs 6      # plain CycleGAN, no labels
+    python benchmarks/translate.py --part adapt
+    python benchmarks/translate.py --part sr --sr-presets sr --sr-epochs 6 --patches 8000
+    python benchmarks/translate.py --part speed --reps 3
+    python benchmarks/translate.py --part memory --memory-steps 1
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ class Discriminator(nn.Module):
             layers += [nn.Conv2d(c, w, k, 2, k // 2, bias=i == 0)]
             # not on the input layer (DCGAN's rule). The reference code of PacGAN's Table 3 normalises it too; with
             # real and fake batches normalised separately that hid the fakes' grey background from the 2/4/8-channel D
-            # and training stayed at noise (1 mode after 4,000 iterations, docs/benchmarks.md "image GANs").
+            # and training stayed at noise (1 mode after 4,000 iterations, docs/results.md "Image GANs").
             layers += [nn.BatchNorm2d(w)] if i else []
             layers += [nn.LeakyReLU(slope)]
             c, side = w, (side + 1) // 2

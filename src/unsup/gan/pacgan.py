@@ -73,7 +73,7 @@ PRESETS = {
     "paper": Schedule(),
     "quick": Schedule(steps=8_000),
     # the reference's schedule but for Adam's β2: 0.9 lets PacGAN3-4 learn the grid by 20k iterations (0.999: 35-45k)
-    # while the GAN still collapses as the paper's does; the grid table in < 2 h on 2 cores (docs/benchmarks.md)
+    # while the GAN still collapses as the paper's does; the grid table in < 2 h on 2 cores (docs/results.md)
     "cpu": Schedule(steps=20_000, beta2=0.9),
 }
 

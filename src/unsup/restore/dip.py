@@ -216,7 +216,7 @@ def _setup(
     # the net draws on a canvas padded to a multiple of 2**scales (and >= 2 pixels at the deepest scale, for
     # BatchNorm); the data term sees only the crop
     size = (max(math.ceil(h / m), 2) * m, max(math.ceil(w / m), 2) * m)
-    # plain eager NCHW: channels-last and torch.compile did not pay off on CPU (docs/benchmarks.md, ## restore)
+    # plain eager NCHW: channels-last and torch.compile did not pay off on CPU (docs/results.md, DIP speed)
     net = Skip(replace(config.net, out_channels=problem.channels)).to(device)
     z = make_input(config.input, config.net.in_channels, size, torch.Generator().manual_seed(seed)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
