@@ -49,10 +49,16 @@ class Variant:
     d_hidden: int = 200
     batch: int = 100
 
+    def __post_init__(self) -> None:
+        for key in ("pack", "d_hidden", "batch"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key} must be >= 1; got {getattr(self, key)}")
+
 
 @dataclass(frozen=True)
 class Schedule:
-    """Training schedule shared by every trial; :data:`PRESETS` holds the named ones."""
+    """Training schedule shared by every trial; :data:`PRESETS` holds the named ones. ``ValueError`` naming the
+    setting when one is out of range."""
 
     steps: int = 400_000
     lr: float = 1e-4
@@ -62,6 +68,15 @@ class Schedule:
     loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
     lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
     bf16: bool = False  # bfloat16 autocast of the forward passes: ~1.35x faster on CPUs with AVX512_BF16
+
+    def __post_init__(self) -> None:
+        from unsup.gan.config import LOSSES, UPDATES, check_adam
+
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1; got {self.steps}")
+        check_adam(self.betas, self.lr_decay, lr=self.lr)
+        if self.update not in UPDATES or self.loss not in LOSSES:
+            raise ValueError(f"update must be one of {UPDATES} and loss one of {LOSSES}; got {self.update}, {self.loss}")
 
     @property
     def betas(self) -> tuple[float, float]:
@@ -88,8 +103,6 @@ def variants(packs: Iterable[int], controls: bool = False, dim: int = 2) -> list
     parameters as PacGAN-m's (``GAN-D<m>``) and a GAN with m times the minibatch (``GAN-B<m>``)."""
     out = []
     for m in packs:
-        if m < 1:
-            raise ValueError(f"pack must be >= 1; got {m}")
         out.append(Variant("GAN" if m == 1 else f"PacGAN{m}", pack=m))
     if controls:
         for m in [m for m in packs if m > 1]:
@@ -114,17 +127,14 @@ def run_trial(
     ``unsup gan eval|sample`` read and ``unsup gan train --resume`` continues; training and scores unchanged."""
     import torch
 
-    from unsup.data.registry import DATASETS
-    from unsup.gan.mlp import build_game
+    from unsup.gan.runs import RunSpec
     from unsup.gan.trainer import TrainConfig, Trainer
 
     t0 = time.perf_counter()
-    # the run spec of `unsup gan train` (unsup.gan.cli.build): one description for building and for `keep`
-    spec = {"data": data, "data_opts": {}, "model": "mlp", "model_opts": {"d_hidden": variant.d_hidden},
-            "pack": variant.pack, "loss": schedule.loss, "seed": seed}  # fmt: skip
-    dataset = DATASETS.get(data)(seed=seed)
-    torch.manual_seed(seed)
-    game = build_game(dataset, pack=spec["pack"], loss=spec["loss"], **spec["model_opts"])
+    # the run spec of `unsup gan train`: one description for building and for `keep`
+    spec = RunSpec(data, model="mlp", model_opts={"d_hidden": variant.d_hidden}, pack=variant.pack,
+                   loss=schedule.loss, seed=seed)  # fmt: skip
+    dataset, game = spec.build()
     cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
                       betas=schedule.betas, update=schedule.update, lr_decay=schedule.lr_decay,
                       seed=seed, device="auto", bf16=schedule.bf16, out=keep,
@@ -144,14 +154,13 @@ def run_trial(
     return {**row, "curve": curve} if curve else row
 
 
-def _start_run_folder(folder: Path, spec: dict, cfg: Any) -> None:
-    """``folder/config.json`` as ``unsup gan train`` writes it, from which :func:`unsup.gan.cli.build` rebuilds this
-    trial's data and networks (same seeds, so the same initial weights); a rerun's stale log removed."""
-    from unsup._run import write_json
-
+def _start_run_folder(folder: Path, spec: Any, cfg: Any) -> None:
+    """``folder/config.json`` as ``unsup gan train`` writes it (:meth:`unsup.gan.runs.RunSpec.save`), from which
+    the spec rebuilds this trial's data and networks (same seeds, so the same initial weights); a rerun's stale log
+    removed."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.jsonl").unlink(missing_ok=True)  # an interrupted earlier attempt's, if any
-    write_json(folder / "config.json", {"spec": spec, "train": {**asdict(cfg), "progress": True}})
+    spec.save(folder, replace(cfg, progress=True))
 
 
 def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
@@ -255,15 +264,15 @@ def run_batched(
     graph: bool | None = None,
     resume: bool = False,
 ) -> list[dict]:
-    """Run ``trials`` seeds of every variant as one batched model per variant (:mod:`unsup.gan.ensemble`), all
+    """Run ``trials`` seeds of every variant as one batched model per variant (:mod:`unsup.repro.ensemble`), all
     variants advancing together; results as :func:`run_table`'s. At each step in ``evals`` the trials are scored
     too, the rows appended to ``out/curve.jsonl`` and ``out/checkpoint.pt`` written (atomically), from which
     ``resume`` continues exactly. ``graph``: replay the iterations as one CUDA graph (None: on CUDA; see
-    :class:`~unsup.gan.ensemble.Lockstep`)."""
+    :class:`~unsup.repro.ensemble.Lockstep`)."""
     from tqdm.auto import tqdm
 
     from unsup.data.registry import DATASETS
-    from unsup.gan.ensemble import Ensemble, EnsembleTrainer, Lockstep
+    from unsup.repro.ensemble import Ensemble, EnsembleTrainer, Lockstep
 
     if trials < 1:
         raise ValueError(f"trials must be >= 1; got {trials}")
@@ -298,20 +307,19 @@ def run_batched(
 def _save_batched(out: Path, trainers: dict, step: int) -> None:
     from unsup._run import atomic_torch_save, rng_state
 
-    state = {"step": step, "rng": rng_state(), "trainers": {v.name: tr.state_dict() for v, tr in trainers.items()}}
+    state = {"kind": "pacgan-batched", "step": step, "rng": rng_state(),
+             "trainers": {v.name: tr.state_dict() for v, tr in trainers.items()}}  # fmt: skip
     atomic_torch_save(state, out / "checkpoint.pt")
 
 
 def _load_batched(out: Path, trainers: dict) -> int:
     """Restore ``out/checkpoint.pt`` into ``trainers``; drops curve rows written after it. Returns its step."""
-    import torch
-
-    from unsup._run import drop_jsonl_after, set_rng_state
+    from unsup._run import drop_jsonl_after, load_checkpoint, set_rng_state
 
     path = out / "checkpoint.pt"
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint to resume from in {out}")
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = load_checkpoint(path, "pacgan-batched")
     for v, tr in trainers.items():
         tr.load_state_dict(state["trainers"][v.name])
     set_rng_state(state["rng"])

@@ -216,22 +216,3 @@ def run(args: argparse.Namespace) -> int:
               f"{r['paper_modes'] or '-':>13}{r['paper_kl'] or '-':>10}")  # fmt: skip
     print(json.dumps({"benchmark": "stacked_mnist", "run": str(root), "summary": rows, "trials": results}))
     return 0
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of ``unsup bench stacked-mnist`` (and ``benchmarks/stacked_mnist.py``) on parser ``p``."""
-    p.add_argument("--throughput", action="store_true", help="time the speed-ups instead of training trials")
-    p.add_argument("--iters", type=int, default=10, help="iterations per variant per round (--throughput)")
-    p.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (--throughput)")
-    p.add_argument("--steps", type=int, default=2000, help="iterations per trial (paper: 500,000)")
-    p.add_argument("--batch", type=int, default=128, help="packs per minibatch (paper: 128)")
-    p.add_argument("--lr-d", type=float, default=2e-4, help="D's Adam step size (paper: 2e-4)")
-    p.add_argument("--lr-g", type=float, default=1e-4, help="G's Adam step size (paper: 1e-4)")
-    p.add_argument("--trials", type=int, default=3)
-    p.add_argument("--first-seed", type=int, default=0)
-    p.add_argument("--packs", type=int, nargs="+", default=[1, 2], help="pack sizes to compare (1 = DCGAN)")
-    p.add_argument("--d-preset", default="quarter", choices=["quarter", "half", "full"])
-    p.add_argument("--threads", type=int, default=1, help="torch threads per process")
-    p.add_argument("--workers", type=int, default=0, help="trials trained at once, one process each (0: one per core)")
-    p.add_argument("--out", default="runs", help="parent of the fresh benchmark folder")
-    p.add_argument("--resume", metavar="DIR", help="continue a benchmark folder (finished trials are kept)")
