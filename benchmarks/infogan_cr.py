@@ -143,8 +143,8 @@ def steps_for(rates: list[tuple[float, float]], budget_s: float, preset: dict) -
 
 def centrality(rows: list[dict], device: str = "cpu") -> dict:
     """ModelCentrality over the InfoGAN-CR runs: the label-free pick and its FactorVAE."""
-    from unsup.gan.runs import load_run
     from unsup.gan.infogan import centrality_pair
+    from unsup.gan.runs import load_run
     from unsup.gan.trainer import setup_distributed
     from unsup.metrics.disentangle import model_centrality
 

@@ -75,8 +75,10 @@ class Schedule:
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1; got {self.steps}")
         check_adam(self.betas, self.lr_decay, lr=self.lr)
-        if self.update not in UPDATES or self.loss not in LOSSES:
-            raise ValueError(f"update must be one of {UPDATES} and loss one of {LOSSES}; got {self.update}, {self.loss}")
+        if self.update not in UPDATES:
+            raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}")
 
     @property
     def betas(self) -> tuple[float, float]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from unsup._run import write_json
+from unsup._run import load_checkpoint, write_json
 from unsup.translate.data import Translation, digits_pair, paired_folders, sr_patches, unpaired_folders
 from unsup.translate.presets import TrainConfig, build_model, config_dict, configs_from_dict
 
@@ -87,7 +87,14 @@ def read_config(run: Path) -> dict:
     path = Path(run) / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"{run} is not a translation run (no config.json)")
-    return json.loads(path.read_text())
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(config, dict) or not {"model_kind", "model", "train", "data"} <= config.keys():
+        what = "a GAN run's (unsup gan train)" if isinstance(config, dict) and "spec" in config else "not one"
+        raise ValueError(f"{path}: {what}, not a translation run's config (unsup translate train)")
+    return config
 
 
 def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.Module, dict, TrainConfig]:
@@ -99,8 +106,18 @@ def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.
     if trained:
         if not ckpt.is_file():
             raise FileNotFoundError(f"{run} has no checkpoint.pt yet (train it first)")
-        model.load_full_state(torch.load(ckpt, map_location=device, weights_only=False)["model"])
+        load_model_state(model, load_checkpoint(ckpt, "translate", device), ckpt)
     return model, config["data"], train
+
+
+def load_model_state(model: nn.Module, state: dict, path: Path) -> None:
+    """Load a translation checkpoint's networks (and optimisers) into ``model``; one-line ``ValueError`` when they
+    are another model's (another preset, direction set or size)."""
+    try:
+        model.load_full_state(state["model"])
+    except (KeyError, RuntimeError, ValueError) as exc:
+        detail = " ".join(str(exc).split())[:160]
+        raise ValueError(f"{path}: its networks do not fit the model config.json describes ({detail})") from None
 
 
 def translation(a: Tensor, b: Tensor, paired: bool, train: TrainConfig) -> Translation:
