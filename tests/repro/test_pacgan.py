@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from unsup.gan.mlp import MaxoutDiscriminator
+from unsup.metrics.scores import sample_scores
 from unsup.repro.pacgan import PAPER, Schedule, d_params, finite, format_table, run_trial, summarize, variants
 
 
@@ -83,7 +84,7 @@ def test_a_kept_trial_is_the_scored_model_as_a_run_folder_that_eval_and_resume_r
     ckpt = torch.load(tmp_path / "t" / "checkpoint.pt", weights_only=False)
     assert ckpt["step"] == 6
     torch.set_rng_state(ckpt["rng"][0]["torch"])  # where the trial's final draw started
-    again = data.evaluate(game.sample(2500, running_stats=True))
+    again = sample_scores(data, game.sample(2500, running_stats=True))
     assert (again["modes"], again["high_quality"]) == (kept["modes"], kept["high_quality"])
     cfg = TrainConfig(**{**config["train"], "steps": 8, "progress": False})
     Trainer(game, data, cfg).fit(resume=True)  # trains on from step 6

@@ -21,12 +21,6 @@ if TYPE_CHECKING:
     from unsup.gan.runs import RunSpec
 
 
-def _evaluator(data):
-    if not hasattr(data, "evaluate"):
-        return None
-    return lambda game: {k: v for k, v in data.evaluate(game.sample(2500).cpu()).items() if k != "counts"}
-
-
 def _shorthands(spec: dict, conditional: bool) -> None:
     """``--data DIR`` for ``--data folder --data-opt root=DIR``; ``--conditional`` for ``--model cdcgan --data-opt
     labels=true``."""
@@ -79,6 +73,7 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from unsup._run import new_run_dir
+    from unsup.gan.runs import evaluator
     from unsup.gan.trainer import TrainConfig, Trainer, setup_distributed
 
     spec, cfg_kw = _train_settings(args)
@@ -94,7 +89,7 @@ def _train(args: argparse.Namespace) -> int:
             torch.distributed.broadcast_object_list(holder, 0)
             run = Path(holder[0])
         cfg.out = str(run)
-    trainer = Trainer(game, data, cfg, evaluate=_evaluator(data))
+    trainer = Trainer(game, data, cfg, evaluate=evaluator(data))
     if trainer.rank == 0 and not args.resume:
         spec.save(run, cfg)
     trainer.fit(resume=bool(args.resume))
@@ -130,14 +125,15 @@ def _eval(args: argparse.Namespace) -> int:
     import torch
 
     from unsup.gan.runs import load_run
+    from unsup.metrics.scores import has_scores, sample_scores
 
     data, game, _ = load_run(args.run)
-    if not hasattr(data, "evaluate"):
+    if not has_scores(data):
         raise ValueError(f"dataset of {args.run} has no evaluation metric")
     torch.manual_seed(args.seed)
     if args.running_stats and "running_stats" not in inspect.signature(game.sample).parameters:
         raise ValueError(f"--running-stats: {type(game).__name__} runs are scored with batch statistics only")
-    result = data.evaluate(game.sample(args.n, running_stats=True) if args.running_stats else game.sample(args.n))
+    result = sample_scores(data, game.sample(args.n, running_stats=True) if args.running_stats else game.sample(args.n))
     result.pop("counts", None)
     if args.json:
         print(json.dumps(result))

@@ -90,6 +90,7 @@ def demo(out: Path, seed: int) -> dict:
     from unsup.gan.conditional import ConditionalConfig, ConditionalGAN, FixedLabel
     from unsup.gan.trainer import TrainConfig, train
     from unsup.gan.traversal import save_grid
+    from unsup.metrics.scores import sample_scores
 
     torch.manual_seed(seed)
     data = digits(labels=True)
@@ -102,5 +103,5 @@ def demo(out: Path, seed: int) -> dict:
     torch.manual_seed(seed)
     save_grid(game.sample(100), 10, out / "per-class.png")  # column k: class k
     latent_pictures(FixedLabel(game.G, 3), game.latent_dim, out, "label3", rows=4, steps=8)
-    scores = data.evaluate(game.sample(1000))
+    scores = sample_scores(data, game.sample(1000))
     return {"train_seconds": round(seconds, 1), **scores}

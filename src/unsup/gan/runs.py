@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,16 @@ def load_run(run: str | os.PathLike, device: str = "cpu") -> tuple[Any, nn.Modul
     path = Path(run) / "checkpoint.pt"
     load_game_state(game, load_checkpoint(path, CHECKPOINT_KIND, device), path)
     return data, game.to(device), config
+
+
+def evaluator(data: Any) -> Callable[[nn.Module], dict] | None:
+    """The trainer's periodic scoring of 2,500 samples (:func:`unsup.metrics.scores.sample_scores`), or ``None``
+    for data without scores."""
+    from unsup.metrics.scores import has_scores, sample_scores
+
+    if not has_scores(data):
+        return None
+    return lambda game: {k: v for k, v in sample_scores(data, game.sample(2500).cpu()).items() if k != "counts"}
 
 
 def parse_options(pairs: list[str] | None, flag: str) -> dict:

@@ -167,7 +167,9 @@ def _start_run_folder(folder: Path, spec: Any, cfg: Any) -> None:
 
 def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
     """One result row for 2,500 samples ``x`` ``(n, d)`` of a trained trial, with its scatter plot if ``png``."""
-    result = dataset.evaluate(x)
+    from unsup.metrics.scores import sample_scores
+
+    result = sample_scores(dataset, x)
     if png:
         from unsup.gan.plots import save_samples
 
@@ -408,6 +410,7 @@ def demo(out: Path, seed: int) -> dict:
     from unsup.data.toy import ring
     from unsup.gan.mlp import build_game
     from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.metrics.scores import sample_scores
 
     data = ring(n_train=20_000, seed=seed, std=0.05)
     fig, axes = plt.subplots(1, 2, figsize=(8, 4), dpi=100)
@@ -419,7 +422,7 @@ def demo(out: Path, seed: int) -> dict:
                           seed=seed, device="cpu", progress=False)  # fmt: skip
         Trainer(game, data, cfg).fit()
         x = game.sample(2500)
-        r = {k: v for k, v in data.evaluate(x).items() if k != "counts"}
+        r = {k: v for k, v in sample_scores(data, x).items() if k != "counts"}
         summary["GAN" if m == 1 else f"PacGAN{m}"] = r
         ax.scatter(*data.sample(2500).T.numpy(), s=2, c="0.75")
         ax.scatter(*x.T.numpy(), s=2)
