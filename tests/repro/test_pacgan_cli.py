@@ -186,3 +186,31 @@ def test_auto_layout_is_batched_only_on_cuda(monkeypatch):
     assert pick_layout("auto") == "batched" and pick_layout("processes") == "processes"
     with pytest.raises(ValueError, match="layout must be"):
         pick_layout("threads")
+
+
+@pytest.mark.parametrize("preset", ["quick", "cpu", "paper"])
+def test_a_variant_means_the_same_in_gan_train_and_bench_pacgan(monkeypatch, preset):
+    """``gan train --preset P --pack 2`` trains what ``bench pacgan --preset P`` calls PacGAN2."""
+    import unsup.gan.trainer
+    from unsup.cli import build_parser
+    from unsup.gan.cli import _train_settings
+    from unsup.repro import pacgan
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def capture(game, data, cfg, *a, **k):
+        seen.append(cfg)
+        raise Stop
+
+    monkeypatch.setattr(unsup.gan.trainer, "Trainer", capture)
+    with pytest.raises(Stop):
+        pacgan.run_trial("grid", pacgan.variants([2])[0], pacgan.PRESETS[preset], seed=3)
+    args = build_parser().parse_args(["gan", "train", "--data", "grid", "--pack", "2", "--preset", preset,
+                                      "--seed", "3", "--model-opt", "d_hidden=200"])  # fmt: skip
+    spec, cfg = _train_settings(args)
+    assert (spec.pack, spec.loss, spec.seed) == (2, pacgan.PRESETS[preset].loss, 3)
+    same = ("steps", "batch", "lr_d", "lr_g", "betas", "update", "lr_decay", "bf16", "d_steps", "g_steps", "seed")
+    assert {k: cfg[k] for k in same} == {k: getattr(seen[0], k) for k in same}

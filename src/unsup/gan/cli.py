@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unsup.data.registry import DATASETS
-from unsup.gan.config import LOSSES, UPDATES
+from unsup.gan.config import LOSSES, PRESET_HELP, PRESETS, UPDATES, TrainConfig
 from unsup.gan.registry import MODELS
+from unsup.gan.runs import RunSpec
 
 if TYPE_CHECKING:
     from unsup.cli import CLI
-    from unsup.gan.runs import RunSpec
 
 
 def _shorthands(spec: dict, conditional: bool) -> None:
@@ -35,34 +35,27 @@ def _shorthands(spec: dict, conditional: bool) -> None:
 
 def _train_settings(args: argparse.Namespace) -> tuple[RunSpec, dict]:
     """``(spec, TrainConfig keywords)`` from the command line, or from ``--resume RUN``'s config.json."""
-    from unsup.gan.runs import RunSpec, parse_options
+    from dataclasses import asdict
 
-    cfg_kw = dict(
-        steps=args.steps,
-        batch=args.batch,
-        lr_d=args.lr_d,
-        lr_g=args.lr_g,
-        betas=(args.beta1, args.beta2),
-        lr_decay=args.lr_decay,
-        d_steps=args.d_steps,
-        update=args.update,
-        seed=args.seed,
-        ckpt_every=args.ckpt_every,
-        sample_every=args.sample_every,
-        log_every=args.log_every,
-        device=args.device,
-        bf16=args.bf16,
-    )
+    from unsup.gan.runs import parse_options
+
+    preset = PRESETS[args.preset]
+    given = {"steps": args.steps, "batch": args.batch, "lr_d": args.lr_d, "lr_g": args.lr_g, "lr_decay": args.lr_decay,
+             "update": args.update, "bf16": args.bf16}  # fmt: skip
+    betas = (preset.beta1 if args.beta1 is None else args.beta1, preset.beta2 if args.beta2 is None else args.beta2)
+    cfg_kw = {**asdict(preset.train_config(betas=betas, **{k: v for k, v in given.items() if v is not None})),
+              "d_steps": args.d_steps, "seed": args.seed, "ckpt_every": args.ckpt_every,
+              "sample_every": args.sample_every, "log_every": args.log_every, "device": args.device}  # fmt: skip
     if args.resume:
         spec, train = RunSpec.load(args.resume)
-        return spec, {**train, "steps": args.steps, "out": str(args.resume)}
+        return spec, {**train, "steps": cfg_kw["steps"], "out": str(args.resume)}
     spec = dict(
         data=args.data,
         data_opts=parse_options(args.data_opt, "--data-opt"),
         model=args.model,
         model_opts=parse_options(args.model_opt, "--model-opt"),
         pack=args.pack,
-        loss=args.loss,
+        loss=args.loss or preset.loss,
         seed=args.seed,
     )
     _shorthands(spec, args.conditional)
@@ -79,17 +72,17 @@ def _train(args: argparse.Namespace) -> int:
     spec, cfg_kw = _train_settings(args)
     data, game = spec.build()  # bad options fail here, before a run folder exists
     cfg = TrainConfig(**cfg_kw)
+    joined = rank, world, _ = setup_distributed(cfg.device)
     if args.resume:
         run = Path(cfg.out)  # _train_settings pointed it at the resumed run folder
     else:
-        rank, world, _ = setup_distributed(args.device)
         run = new_run_dir(args.out, f"gan-{spec.data}-{spec.model}-pack{spec.pack}") if rank == 0 else None
         if world > 1:
             holder = [str(run) if run else None]
             torch.distributed.broadcast_object_list(holder, 0)
             run = Path(holder[0])
         cfg.out = str(run)
-    trainer = Trainer(game, data, cfg, evaluate=evaluator(data))
+    trainer = Trainer(game, data, cfg, evaluate=evaluator(data), joined=joined)
     if trainer.rank == 0 and not args.resume:
         spec.save(run, cfg)
     trainer.fit(resume=bool(args.resume))
@@ -152,25 +145,27 @@ def register(cli: CLI) -> None:
     p.add_argument("--model", "--arch", default="mlp", help=f"model: {', '.join(MODELS.names())} (default mlp)")
     p.add_argument("--conditional", action="store_true", help="class-conditional dcgan on labelled images")
     p.add_argument("--model-opt", action="append", metavar="KEY=VALUE", help="model option, e.g. d_hidden=300")
-    p.add_argument("--pack", type=int, default=1, help="samples per discriminator input (PacGAN m; 1 = GAN)")
-    p.add_argument("--loss", default="minimax", choices=LOSSES)
-    p.add_argument("--update", default="alternating", choices=UPDATES)
-    p.add_argument("--steps", type=int, default=2000, help="iterations (G updates) in total")
-    p.add_argument("--batch", type=int, default=100, help="packs per minibatch (default 100)")
-    p.add_argument("--lr-d", type=float, default=1e-4)
-    p.add_argument("--lr-g", type=float, default=1e-4)
-    p.add_argument("--beta1", type=float, default=0.8, help="Adam beta1 (reference 2-D setup: 0.8)")
-    p.add_argument("--beta2", type=float, default=0.999, help="Adam beta2 (reference 2-D setup: 0.999)")
-    p.add_argument("--lr-decay", type=float, default=0.0,
-                   help="final fraction of the run with linearly falling step sizes (default 0)")  # fmt: skip
-    p.add_argument("--d-steps", type=int, default=1, help="D updates per G update")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ckpt-every", type=int, default=1000)
-    p.add_argument("--sample-every", type=int, default=1000)
-    p.add_argument("--log-every", type=int, default=100)
+    p.add_argument("--pack", type=int, default=RunSpec.pack, help="samples per discriminator input (PacGAN m; 1 = GAN)")
+    p.add_argument("--preset", default="lecture", choices=PRESETS, help="training recipe, as in unsup bench pacgan "
+                   f"(the flags below override its settings): {PRESET_HELP}")  # fmt: skip
+    p.add_argument("--loss", choices=LOSSES, help="default: the preset's")
+    p.add_argument("--update", choices=UPDATES, help="default: the preset's")
+    p.add_argument("--steps", type=int, help="iterations (G updates) in total (default: the preset's)")
+    p.add_argument("--batch", type=int, help="packs per minibatch (default: the preset's)")
+    p.add_argument("--lr-d", type=float, help="D's Adam step size (default: the preset's)")
+    p.add_argument("--lr-g", type=float, help="G's Adam step size (default: the preset's)")
+    p.add_argument("--beta1", type=float, help="Adam beta1 (default: the preset's)")
+    p.add_argument("--beta2", type=float, help="Adam beta2 (default: the preset's)")
+    p.add_argument("--lr-decay", type=float, help="final fraction of the run with linearly falling step sizes "
+                   "(default: the preset's)")  # fmt: skip
+    p.add_argument("--d-steps", type=int, default=TrainConfig.d_steps, help="D updates per G update")
+    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--ckpt-every", type=int, default=TrainConfig.ckpt_every)
+    p.add_argument("--sample-every", type=int, default=TrainConfig.sample_every)
+    p.add_argument("--log-every", type=int, default=TrainConfig.log_every)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1 ...")
-    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast of the forward passes (fast on GPUs and "
-                   "AVX512_BF16 CPUs; slower than fp32 elsewhere)")  # fmt: skip
+    p.add_argument("--bf16", action="store_true", default=None, help="bfloat16 autocast of the forward passes "
+                   "(fast on GPUs and AVX512_BF16 CPUs; slower than fp32 elsewhere)")  # fmt: skip
     p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default runs)")
     p.add_argument("--resume", metavar="RUN", help="continue RUN (to --steps iterations)")
 

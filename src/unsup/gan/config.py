@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 LOSSES = ("minimax", "ns", "hinge", "ls", "wgan-gp")
 UPDATES = ("alternating", "simultaneous")
@@ -57,3 +58,56 @@ def tail_decay(step: int, steps: int, fraction: float) -> float:
     """1, then ``(steps - step) / (fraction · steps)``: falling linearly to 0 over the last ``fraction`` of a run."""
     span = fraction * steps
     return 1.0 if span <= 0 else min(1.0, (steps - step) / span)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A named recipe for the 2-D mixtures, the same in ``unsup gan train --preset`` and ``unsup bench pacgan
+    --preset`` (so that "PacGAN2 with the cpu preset" is one thing); :data:`PRESETS` holds the named ones.
+    ``ValueError`` naming the setting when one is out of range."""
+
+    steps: int = 400_000
+    lr: float = 1e-4
+    beta1: float = 0.8
+    beta2: float = 0.999
+    update: str = "simultaneous"
+    loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
+    lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
+    bf16: bool = False  # bfloat16 autocast of the forward passes: ~1.35x faster on CPUs with AVX512_BF16
+    batch: int = 100  # packs per minibatch (the table's rows set their own: see unsup.repro.pacgan.Variant)
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
+        check_adam(self.betas, self.lr_decay, lr=self.lr)
+        if self.update not in UPDATES:
+            raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}")
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        """Adam's ``(β1, β2)``."""
+        return self.beta1, self.beta2
+
+    def train_config(self, **settings: Any) -> TrainConfig:
+        """The :class:`TrainConfig` of this recipe; ``settings`` (seed, out, cadence, device...) fill the rest."""
+        return TrainConfig(**{"steps": self.steps, "batch": self.batch, "lr_d": self.lr, "lr_g": self.lr,
+                              "betas": self.betas, "update": self.update, "lr_decay": self.lr_decay,
+                              "bf16": self.bf16, **settings})  # fmt: skip
+
+
+PRESETS = {
+    # `unsup gan train`'s default: the lecture's minimax game, alternating updates, the reference's Adam settings
+    "lecture": Schedule(steps=2_000, update="alternating", loss="minimax"),
+    "paper": Schedule(),
+    "quick": Schedule(steps=8_000),
+    # the reference's schedule but for Adam's β2: 0.9 lets PacGAN3-4 learn the grid by 20k iterations (0.999: 35-45k)
+    # while the GAN still collapses as the paper's does; the grid table in < 2 h on 2 cores (docs/benchmarks.md)
+    "cpu": Schedule(steps=20_000, beta2=0.9),
+}
+PRESET_HELP = "; ".join(
+    f"{name}: {s.steps:,} iterations, {s.update} updates, {s.loss} loss, lr {s.lr:g}, betas {s.beta1:g}/{s.beta2:g}"
+    for name, s in PRESETS.items()
+)

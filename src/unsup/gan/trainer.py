@@ -139,10 +139,16 @@ class Trainer:
     """Holds a game, its two Adam optimisers and the run folder; :meth:`fit` runs the loop."""
 
     def __init__(
-        self, game: nn.Module, data: Any, cfg: TrainConfig, evaluate: Callable[[nn.Module], dict] | None = None
+        self,
+        game: nn.Module,
+        data: Any,
+        cfg: TrainConfig,
+        evaluate: Callable[[nn.Module], dict] | None = None,
+        joined: tuple[int, int, torch.device] | None = None,
     ) -> None:
+        """``joined``: what :func:`setup_distributed` returned, when the caller has joined the process group."""
         self.cfg, self.evaluate = cfg, evaluate
-        self.rank, self.world, self.device = setup_distributed(cfg.device)
+        self.rank, self.world, self.device = joined or setup_distributed(cfg.device)
         # data that can draw its batches on the device (e.g. sprites rendered on the GPU) is asked to
         self.data = data.to(self.device) if callable(getattr(data, "to", None)) else data
         self.game = game.to(self.device)

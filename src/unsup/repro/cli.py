@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from unsup._run import new_run_dir, write_json
+from unsup.gan.config import PRESET_HELP, PRESETS
 
 if TYPE_CHECKING:
     from unsup.cli import CLI
@@ -98,14 +99,14 @@ def _register_pacgan(cli: CLI) -> None:
     p.add_argument("--data", default="grid", help="ring or grid (default grid)")
     p.add_argument("--pack", type=int, nargs="+", default=[1, 2, 3, 4], help="pack sizes (1 = GAN)")
     p.add_argument("--trials", type=int, default=5, help="seeds per variant")
-    p.add_argument("--preset", default="quick", choices=["quick", "cpu", "paper"],
-                   help="quick: 8k iterations; cpu: 20k, beta2 0.9; paper: 400k (the reference protocol)")  # fmt: skip
+    p.add_argument("--preset", default="quick", choices=PRESETS, help=PRESET_HELP)
     p.add_argument("--steps", type=int, help="override the preset's iterations")
-    p.add_argument("--lr", type=float, help="Adam step size of both nets (presets: 1e-4, the reference's)")
+    p.add_argument("--lr", type=float, help="Adam step size of both nets (default: the preset's)")
     p.add_argument("--lr-decay", type=float, help="final fraction of the run with a linearly falling step size")
-    p.add_argument("--beta1", type=float, help="Adam's first-moment decay (presets 0.8, the reference's)")
-    p.add_argument("--beta2", type=float, help="Adam's second-moment decay (quick, paper: 0.999; cpu: 0.9)")
-    p.add_argument("--bf16", choices=["on", "off"], help="bfloat16 autocast of the forward passes (presets: off)")
+    p.add_argument("--beta1", type=float, help="Adam's first-moment decay (default: the preset's)")
+    p.add_argument("--beta2", type=float, help="Adam's second-moment decay (default: the preset's)")
+    p.add_argument("--bf16", choices=["on", "off"], help="bfloat16 autocast of the forward passes (default: the "
+                   "preset's)")  # fmt: skip
     p.add_argument("--controls", action="store_true", help="add the D-size and minibatch-size controls")
     p.add_argument("--layout", default="auto", choices=["auto", "processes", "batched"],
                    help="processes: one single-thread process per trial (CPU); batched: all trials of a variant "

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from unsup._threads import init_worker
+from unsup.gan.config import PRESETS, Schedule
+
+__all__ = ["PAPER", "PRESETS", "Schedule", "Variant", "run_batched", "run_table", "run_trial", "summarize", "variants"]
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -47,52 +50,12 @@ class Variant:
     name: str
     pack: int = 1
     d_hidden: int = 200
-    batch: int = 100
+    batch: int = Schedule.batch
 
     def __post_init__(self) -> None:
         for key in ("pack", "d_hidden", "batch"):
             if getattr(self, key) < 1:
                 raise ValueError(f"{key} must be >= 1; got {getattr(self, key)}")
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """Training schedule shared by every trial; :data:`PRESETS` holds the named ones. ``ValueError`` naming the
-    setting when one is out of range."""
-
-    steps: int = 400_000
-    lr: float = 1e-4
-    beta1: float = 0.8
-    beta2: float = 0.999
-    update: str = "simultaneous"
-    loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
-    lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
-    bf16: bool = False  # bfloat16 autocast of the forward passes: ~1.35x faster on CPUs with AVX512_BF16
-
-    def __post_init__(self) -> None:
-        from unsup.gan.config import LOSSES, UPDATES, check_adam
-
-        if self.steps < 1:
-            raise ValueError(f"steps must be >= 1; got {self.steps}")
-        check_adam(self.betas, self.lr_decay, lr=self.lr)
-        if self.update not in UPDATES:
-            raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}")
-
-    @property
-    def betas(self) -> tuple[float, float]:
-        """Adam's ``(β1, β2)``."""
-        return self.beta1, self.beta2
-
-
-PRESETS = {
-    "paper": Schedule(),
-    "quick": Schedule(steps=8_000),
-    # the reference's schedule but for Adam's β2: 0.9 lets PacGAN3-4 learn the grid by 20k iterations (0.999: 35-45k)
-    # while the GAN still collapses as the paper's does; the grid table in < 2 h on 2 cores (docs/benchmarks.md)
-    "cpu": Schedule(steps=20_000, beta2=0.9),
-}
 
 
 def d_params(in_dim: int, hidden: int, layers: int = 3, pieces: int = 5) -> int:
@@ -130,18 +93,23 @@ def run_trial(
     import torch
 
     from unsup.gan.runs import RunSpec
-    from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.gan.trainer import Trainer
 
     t0 = time.perf_counter()
     # the run spec of `unsup gan train`: one description for building and for `keep`
     spec = RunSpec(data, model="mlp", model_opts={"d_hidden": variant.d_hidden}, pack=variant.pack,
                    loss=schedule.loss, seed=seed)  # fmt: skip
     dataset, game = spec.build()
-    cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
-                      betas=schedule.betas, update=schedule.update, lr_decay=schedule.lr_decay,
-                      seed=seed, device="auto", bf16=schedule.bf16, out=keep,
-                      progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
-                      sample_every=schedule.steps)  # fmt: skip
+    cfg = schedule.train_config(
+        batch=variant.batch,
+        seed=seed,
+        device="auto",
+        out=keep,
+        progress=False,
+        log_every=schedule.steps,
+        ckpt_every=schedule.steps,
+        sample_every=schedule.steps,
+    )
     if keep:
         _start_run_folder(Path(keep), spec, cfg)
     trainer, curve = Trainer(game, dataset, cfg), []

@@ -21,14 +21,14 @@ from torch import Tensor, nn
 
 from unsup._run import load_checkpoint, write_json
 from unsup.translate.data import Translation, digits_pair, paired_folders, sr_patches, unpaired_folders
-from unsup.translate.presets import TrainConfig, build_model, config_dict, configs_from_dict
+from unsup.translate.presets import TranslateTrainConfig, build_model, config_dict, configs_from_dict
 
 if TYPE_CHECKING:
     from unsup.translate.cyclegan import CycleGANConfig
     from unsup.translate.paired import PairedConfig
 
 
-def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
+def load_images(spec: dict, train: TranslateTrainConfig) -> tuple[Tensor, Tensor, bool]:
     """``(a, b, paired)`` training images for a data spec (see the module docstring)."""
     kind = spec["kind"]
     if kind == "digits":
@@ -44,7 +44,7 @@ def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
     raise ValueError(f"unknown data kind {kind!r}")
 
 
-def semantic_classifier(spec: dict, train: TrainConfig, fresh: bool) -> nn.Module | None:
+def semantic_classifier(spec: dict, train: TranslateTrainConfig, fresh: bool) -> nn.Module | None:
     """The frozen classifier of a run with a semantic term, ``None`` for one without: the project's digit CNN
     trained (``fresh``) on the training images of the domain ``spec["labels"]`` names, self-trained on the other
     domain's unlabelled training images for ``spec["self_train"]`` rounds, or untrained for a checkpoint to fill.
@@ -65,7 +65,7 @@ def semantic_classifier(spec: dict, train: TrainConfig, fresh: bool) -> nn.Modul
     return self_trained_classifier(x, y, other, rounds, seed=train.seed + 1)
 
 
-def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:
+def probe_images(spec: dict, a: Tensor, b: Tensor, train: TranslateTrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:
     """Fixed inputs for the per-epoch sample grid and collapse check: held-out ones where the data has them."""
     if spec["kind"] == "digits":
         ta, _, tb, _ = digits_pair(False, train.seed)
@@ -77,7 +77,9 @@ def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 
     return a[:n, :, top : top + c, top : top + c], b[:n, :, top : top + c, top : top + c]
 
 
-def start_run(run: Path, cfg: CycleGANConfig | PairedConfig, train: TrainConfig, spec: dict, preset: str) -> None:
+def start_run(
+    run: Path, cfg: CycleGANConfig | PairedConfig, train: TranslateTrainConfig, spec: dict, preset: str
+) -> None:
     """Write ``run/config.json``; the run folder must be fresh (see :func:`unsup._run.new_run_dir`)."""
     write_json(run / "config.json", {"preset": preset, "data": spec, **config_dict(cfg, train)})
 
@@ -97,7 +99,7 @@ def read_config(run: Path) -> dict:
     return config
 
 
-def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.Module, dict, TrainConfig]:
+def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.Module, dict, TranslateTrainConfig]:
     """``(model, data spec, train config)`` of a run; with ``trained`` its last checkpoint is loaded."""
     config = read_config(run)
     cfg, train = configs_from_dict(config)
@@ -120,12 +122,12 @@ def load_model_state(model: nn.Module, state: dict, path: Path) -> None:
         raise ValueError(f"{path}: its networks do not fit the model config.json describes ({detail})") from None
 
 
-def translation(a: Tensor, b: Tensor, paired: bool, train: TrainConfig) -> Translation:
+def translation(a: Tensor, b: Tensor, paired: bool, train: TranslateTrainConfig) -> Translation:
     """The training batches for ``a``/``b`` with ``train``'s crop and flips."""
     return Translation(a, b, paired, train.crop, train.flip)
 
 
-def with_epochs(train: TrainConfig, n_epochs: int | None, n_epochs_decay: int | None) -> TrainConfig:
+def with_epochs(train: TranslateTrainConfig, n_epochs: int | None, n_epochs_decay: int | None) -> TranslateTrainConfig:
     """``train`` with the epoch counts replaced where given."""
     kw = {k: v for k, v in (("n_epochs", n_epochs), ("n_epochs_decay", n_epochs_decay)) if v is not None}
     return dataclasses.replace(train, **kw)

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from unsup._run import atomic_torch_save, load_checkpoint, rng_state, set_rng_state, write_json
 from unsup.translate.collapse import check_collapse
 from unsup.translate.data import Translation
-from unsup.translate.presets import TrainConfig
+from unsup.translate.presets import TranslateTrainConfig
 from unsup.translate.report import save_grid, save_loss_curve
 from unsup.translate.runs import load_model_state
 from unsup.translate.schedule import linear_decay, set_lr
@@ -51,7 +51,9 @@ def probe(model: nn.Module, a: Tensor, b: Tensor, path: Path | None = None) -> d
     return out
 
 
-def _run_epoch(model: nn.Module, data: Translation, train: TrainConfig, epoch: int, bar: tqdm) -> dict[str, float]:
+def _run_epoch(
+    model: nn.Module, data: Translation, train: TranslateTrainConfig, epoch: int, bar: tqdm
+) -> dict[str, float]:
     device = next(model.parameters()).device
     sums: dict[str, float] = {}
     n = 0
@@ -69,7 +71,7 @@ def fit(
     model: nn.Module,
     data: Translation,
     run: Path,
-    train: TrainConfig,
+    train: TranslateTrainConfig,
     probe_batch: tuple[Tensor, Tensor],
     progress: bool = True,
 ) -> list[dict]:
