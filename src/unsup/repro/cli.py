@@ -140,6 +140,9 @@ def stacked_mnist_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--packs", type=int, nargs="+", default=[1, 2], help="pack sizes to compare (1 = DCGAN)")
     p.add_argument("--d-preset", default="quarter", choices=["quarter", "half", "full"])
     p.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    p.add_argument("--speedups", default="auto", choices=["auto", "on", "off"], help="channels-last + bfloat16 "
+                   "autocast for the trials; auto: on only where bfloat16 is native (--throughput times every "
+                   "variant, fp32 included)")  # fmt: skip
     p.add_argument("--workers", type=int, default=0, help="trials trained at once, one process each (0: one per core)")
     p.add_argument("--out", default="runs", help="parent of the fresh benchmark folder")
     p.add_argument("--resume", metavar="DIR", help="continue a benchmark folder (finished trials are kept)")
