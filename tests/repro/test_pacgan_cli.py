@@ -14,17 +14,22 @@ def one_line_error(capsys, argv, match):
     assert len(err) == 1 and err[0].startswith("unsup: error:") and match in err[0], err
 
 
-def test_bad_options_are_one_line_errors(capsys, tmp_path):
-    one_line_error(capsys, ["bench", "pacgan", "--pack", "0", "--out", str(tmp_path)], "pack must be >= 1")
-    one_line_error(capsys, ["bench", "pacgan", "--data", "moons", "--out", str(tmp_path)], "--data must be ring")
-    one_line_error(capsys, ["bench", "pacgan", "--lr-decay", "2", "--out", str(tmp_path)], "lr_decay must be in [0, 1]")
-    one_line_error(capsys, ["bench", "pacgan", "--beta1", "1", "--out", str(tmp_path)], "betas must be two numbers in")
-    one_line_error(capsys, ["bench", "pacgan", "--beta2", "-1", "--out", str(tmp_path)], "betas must be two numbers in")
-    one_line_error(capsys, ["bench", "pacgan", "--lr", "0", "--out", str(tmp_path)], "lr must be > 0")
-    one_line_error(capsys, ["bench", "pacgan", "--layout", "batched", "--keep-trials", "--out", str(tmp_path)],
-                   "--keep-trials: processes layout only")  # fmt: skip
-    argv = ["bench", "pacgan", "--layout", "batched", "--steps", "50", "--eval-at", "10", "50", "--out", str(tmp_path)]
-    one_line_error(capsys, argv, "--eval-at steps must lie between 1 and 49 (--steps); got [50]")
+@pytest.mark.parametrize(
+    ("flags", "match"),
+    [
+        (["--pack", "0"], "pack must be >= 1"),
+        (["--data", "moons"], "--data must be ring"),
+        (["--lr-decay", "2"], "lr_decay must be in [0, 1]"),
+        (["--beta1", "1"], "betas must be two numbers in"),
+        (["--beta2", "-1"], "betas must be two numbers in"),
+        (["--lr", "0"], "lr must be > 0"),
+        (["--layout", "batched", "--keep-trials"], "--keep-trials: processes layout only"),
+        (["--layout", "batched", "--steps", "50", "--eval-at", "10", "50"],
+         "--eval-at steps must lie between 1 and 49 (--steps); got [50]"),
+    ],
+)  # fmt: skip
+def test_bad_options_are_one_line_errors(capsys, tmp_path, flags, match):
+    one_line_error(capsys, ["bench", "pacgan", *flags, "--out", str(tmp_path)], match)
     assert not list(tmp_path.iterdir())  # refused before a benchmark folder is made
 
 
