@@ -30,7 +30,7 @@ import torch
 import unsup  # noqa: F401  (passive OpenMP threads)
 from unsup._run import new_run_dir, write_json
 from unsup._threads import watch_parent
-from unsup.gan.cli import parse_options
+from unsup.gan.runs import parse_options
 
 # steps, batch, learning rates and the InfoGAN options of each preset. dsprites-paper is the reference's dSprites
 # schedule: 28 epochs of 737,280 images at batch 64, 5 codes + 5 noise, Q weight 0.05 on a unit-variance Gaussian
@@ -146,8 +146,8 @@ def steps_for(rates: list[tuple[float, float]], budget_s: float, preset: dict) -
 
 def centrality(rows: list[dict], device: str = "cpu") -> dict:
     """ModelCentrality over the InfoGAN-CR runs: the label-free pick and its FactorVAE."""
-    from unsup.gan.cli import load_run
     from unsup.gan.infogan import centrality_pair
+    from unsup.gan.runs import load_run
     from unsup.gan.trainer import setup_distributed
     from unsup.metrics.disentangle import model_centrality
 

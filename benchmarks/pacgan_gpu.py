@@ -8,10 +8,10 @@
 
 Layouts timed (ms per iteration after warm-up, CUDA synchronised): the shared trainer on one trial (what
 ``unsup bench pacgan --layout processes`` runs in each worker), and the batched trials of
-:mod:`unsup.gan.ensemble` eager and replayed as a CUDA graph, per variant and for all four variants in one graph
+:mod:`unsup.repro.ensemble` eager and replayed as a CUDA graph, per variant and for all four variants in one graph
 (one branch each); a check that the graph computes what the eager loop does. Then the variants GAN, PacGAN2, ...
 are taken in order while their time for the full run fits the budget, and trained together by
-:func:`unsup.gan.pacgan.run_batched` with learning-curve rows (``curve.jsonl``) at 25k, 50k, 100k, 200k, 300k.
+:func:`unsup.repro.pacgan.run_batched` with learning-curve rows (``curve.jsonl``) at 25k, 50k, 100k, 200k, 300k.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _trainers(packs, trials: int, betas: tuple[float, float], device: str) -> li
     import torch
 
     from unsup.data.toy import grid
-    from unsup.gan.ensemble import Ensemble, EnsembleTrainer
+    from unsup.repro.ensemble import Ensemble, EnsembleTrainer
 
     seeds = list(range(trials))
     datasets = [grid(seed=s) for s in seeds]
@@ -73,9 +73,9 @@ def throughput(trials: int, iters: int, betas: tuple[float, float], device: str)
     import torch
 
     from unsup.data.toy import grid
-    from unsup.gan.ensemble import Lockstep
     from unsup.gan.mlp import build_game
     from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.repro.ensemble import Lockstep
 
     rows, graphs = [], (False, True) if device == "cuda" else (False,)
     for m in (1, 2, 3, 4):
@@ -98,7 +98,7 @@ def throughput(trials: int, iters: int, betas: tuple[float, float], device: str)
 def graph_matches_eager(trials: int, steps: int, betas: tuple[float, float]) -> float:
     """Largest parameter difference between the four variants trained ``steps`` iterations eagerly and by
     replaying the captured graph from the same seeds (the same random numbers in the same order)."""
-    from unsup.gan.ensemble import Lockstep
+    from unsup.repro.ensemble import Lockstep
 
     params = []
     for graph in (False, True):
@@ -114,7 +114,7 @@ def spread_baselines(trials: int, steps: int, betas: tuple[float, float], device
     differs, or only the initial parameters (by 1e-7 relative): the scale against which to read the graph check."""
     import torch
 
-    from unsup.gan.ensemble import Lockstep
+    from unsup.repro.ensemble import Lockstep
 
     def run(seed: int, eps: float = 0.0) -> list:
         lock = Lockstep(_trainers([1, 2, 3, 4], trials, betas, device), False)
@@ -141,7 +141,7 @@ def spread_baselines(trials: int, steps: int, betas: tuple[float, float], device
 def choose_variants(rows: list[dict], graph: bool, steps: int, budget: float) -> list:
     """GAN, PacGAN2, ... in order while the measured time of ``steps`` iterations (+10 %) fits ``budget`` s;
     the GAN at least (its learning curve is worth having even if the run is cut short)."""
-    from unsup.gan import pacgan
+    from unsup.repro import pacgan
 
     layout = "batched, CUDA graph" if graph else "batched, eager"
     per_variant = [r["ms_per_iter"] for r in rows if r["layout"] == layout]
@@ -158,7 +158,7 @@ def choose_variants(rows: list[dict], graph: bool, steps: int, budget: float) ->
 def main() -> None:
     import torch
 
-    from unsup.gan import pacgan
+    from unsup.repro import pacgan
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="folder to create for the results (required unless --baselines)")

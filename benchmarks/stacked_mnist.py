@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 
 import unsup  # noqa: F401  (passive OpenMP threads)
-from unsup.gan.stacked_mnist_bench import add_arguments, run
+from unsup.repro.cli import stacked_mnist_arguments as add_arguments
+from unsup.repro.stacked_mnist import run
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -86,13 +86,16 @@ def _jsonable(obj: Any) -> Any:
 
 
 def rng_state() -> dict:
-    """Every global random state a training run draws from (torch, CUDA, NumPy, Python), for checkpoints."""
+    """Every global random state a training run draws from (torch, CUDA, NumPy, Python), for checkpoints: tensors
+    and plain Python values only, so that :func:`load_checkpoint` reads it back with ``weights_only=True``."""
     import random
 
     import numpy as np
     import torch
 
-    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}  # noqa: NPY002
+    name, keys, pos, has_gauss, cached = np.random.get_state()  # noqa: NPY002
+    state = {"torch": torch.get_rng_state(), "numpy": [name, keys.tolist(), pos, has_gauss, cached],
+             "python": random.getstate()}  # fmt: skip
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -106,7 +109,72 @@ def set_rng_state(state: dict) -> None:
     import torch
 
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])  # noqa: NPY002
-    random.setstate(state["python"])
+    name, keys, *rest = state["numpy"]  # a list, or the tuple with an array of checkpoints from before 0.2
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), *rest))  # noqa: NPY002
+    random.setstate(_as_tuples(state["python"]))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _as_tuples(obj: Any) -> Any:
+    return tuple(_as_tuples(v) for v in obj) if isinstance(obj, (list, tuple)) else obj
+
+
+# What each kind of checkpoint is, for the one-line message when another kind (or no checkpoint) is given.
+CHECKPOINT_KINDS = {
+    "gan": "a GAN run's checkpoint (unsup gan train)",
+    "pacgan-batched": "a batched bench pacgan checkpoint (unsup bench pacgan --layout batched)",
+    "translate": "a translation run's checkpoint (unsup translate train)",
+    "dip": "a Deep Image Prior run's state (unsup restore denoise|inpaint|sr)",
+}
+
+
+def load_checkpoint(path: str | os.PathLike, kind: str, map_location: Any = "cpu") -> dict:
+    """The checkpoint at ``path``, read with ``weights_only=True`` (tensors and plain Python values only: a file
+    that would run code when unpickled is refused); ``ValueError`` with one line naming the file and what it is
+    unless it is a checkpoint of ``kind`` (one of :data:`CHECKPOINT_KINDS`). Checkpoints written before the
+    ``"kind"`` tag are recognised by their keys."""
+    import pickle
+
+    import torch
+
+    path, expected = Path(path), CHECKPOINT_KINDS[kind]
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint file; expected {expected}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: empty file; expected {expected}")
+    try:
+        with torch.serialization.safe_globals(_legacy_numpy_globals()):
+            state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError(
+            f"{path}: refused: it holds Python objects other than tensors and plain values, which "
+            f"unsup never unpickles (an older unsup's or a foreign file); expected {expected}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001  (torch reports truncated or foreign files with many exception types)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+        raise ValueError(f"{path}: not a readable checkpoint, truncated or not a torch file ({first}); "
+                         f"expected {expected}") from None  # fmt: skip
+    found = (state.get("kind") or _legacy_kind(state)) if isinstance(state, dict) else None
+    if found != kind:
+        what = CHECKPOINT_KINDS.get(found, "not a checkpoint unsup writes")
+        raise ValueError(f"{path}: {what}; expected {expected}")
+    return state
+
+
+def _legacy_numpy_globals() -> list:
+    """The NumPy pieces of the RNG states older checkpoints stored as arrays: plain arrays, safe to rebuild."""
+    import numpy as np
+
+    core = getattr(np, "_core", None) or np.core
+    return [core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.uint32))]
+
+
+def _legacy_kind(state: dict) -> str | None:
+    """The kind of a checkpoint written before the ``"kind"`` tag, from its keys."""
+    keys = set(state)
+    for kind, needs in (("gan", {"game", "opt_d", "opt_g"}), ("translate", {"epoch", "model", "history"}),
+                        ("dip", {"t", "net", "opt"}), ("pacgan-batched", {"step", "trainers"})):  # fmt: skip
+        if needs <= keys:
+            return kind
+    return None

@@ -24,6 +24,7 @@ COMMAND_MODULES: list[str] = [
     "unsup.gan.cli",
     "unsup.gan.image_cli",
     "unsup.gan.infogan_cli",
+    "unsup.repro.cli",
 ]
 
 

@@ -23,7 +23,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("spectral", "unsup.spectral.demo:run"),
     ("translate", "unsup.translate.demo:step"),
     ("disentangle", "unsup.gan.infogan_cli:demo"),
-    ("pacgan", "unsup.gan.pacgan:demo"),
+    ("pacgan", "unsup.repro.pacgan:demo"),
 ]
 
 

@@ -5,19 +5,20 @@ import pytest
 
 from unsup.data.toy import grid, ring
 from unsup.metrics.modes import mode_metrics
+from unsup.metrics.scores import sample_scores
 
 
 def test_all_modes_exactly():
     g = grid()
     x = np.repeat(g.means.numpy(), 100, 0)
-    r = g.evaluate(x)
+    r = sample_scores(g, x)
     assert (r["modes"], r["high_quality"], r["counts"]) == (25, 100.0, [100] * 25)
     assert r["reverse_kl"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_one_mode_is_log_k_reverse_kl():
     g = grid()
-    r = g.evaluate(np.tile(g.means.numpy()[7], (2500, 1)))
+    r = sample_scores(g, np.tile(g.means.numpy()[7], (2500, 1)))
     assert r["modes"] == 1 and r["high_quality"] == 100.0
     assert r["reverse_kl"] == pytest.approx(math.log(25))
 
@@ -26,7 +27,7 @@ def test_off_mode_points_are_low_quality_and_capture_nothing():
     g = grid()
     on = g.means.numpy()[:5]
     off = on + np.array([1.0, 1.0])  # halfway between grid points: 28 std from every mode
-    r = g.evaluate(np.concatenate([on, off]))
+    r = sample_scores(g, np.concatenate([on, off]))
     assert r["modes"] == 5 and r["high_quality"] == 50.0
 
 
@@ -39,7 +40,7 @@ def test_three_std_boundary():
 
 def test_real_samples_score_almost_perfectly():
     for data in (ring(), grid()):
-        r = data.evaluate(data.sample(2500))
+        r = sample_scores(data, data.sample(2500))
         assert r["modes"] == len(data.means) and r["high_quality"] > 98 and r["reverse_kl"] < 0.02
 
 

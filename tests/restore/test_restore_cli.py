@@ -123,7 +123,7 @@ def test_invert_a_trained_gan_run(tmp_path, capsys):
     assert main(argv) == 0
     (run,) = (tmp_path / "runs").iterdir()
     # an image the generator can make exactly, so the inversion's reconstruction error must be tiny
-    from unsup.gan.cli import load_run
+    from unsup.gan.runs import load_run
 
     _, game, _ = load_run(run)
     with torch.no_grad():

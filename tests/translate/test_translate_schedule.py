@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from unsup.translate.presets import TrainConfig, preset
+from unsup.translate.presets import TranslateTrainConfig, preset
 from unsup.translate.schedule import linear_decay, set_lr
 
 
@@ -32,7 +32,7 @@ def test_set_lr_sets_every_group():
 )  # fmt: skip
 def test_train_config_rejects_bad_values(kw, name):
     with pytest.raises(ValueError, match=name):
-        TrainConfig(**kw)
+        TranslateTrainConfig(**kw)
 
 
 def test_unknown_preset_names_the_parameter():

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from unsup.translate.data import Translation, digits_pair
-from unsup.translate.presets import TrainConfig, build_model, preset
+from unsup.translate.presets import TranslateTrainConfig, build_model, preset
 from unsup.translate.trainer import fit
 
 
@@ -18,7 +18,7 @@ def _digits_setup(n=96):
 
 def test_resume_equals_an_uninterrupted_run(tmp_path):
     cfg, data, probe = _digits_setup(n=32)
-    train = TrainConfig(n_epochs=1, n_epochs_decay=2, batch_size=8, load=28, crop=28, flip=False, seed=5)
+    train = TranslateTrainConfig(n_epochs=1, n_epochs_decay=2, batch_size=8, load=28, crop=28, flip=False, seed=5)
 
     straight = build_model(cfg, seed=1)
     h_straight = fit(straight, data, tmp_path / "straight", train, probe, progress=False)
@@ -50,7 +50,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
 
 def test_short_digits_run_lowers_the_cycle_loss(tmp_path):
     cfg, data, probe = _digits_setup(n=96)
-    train = TrainConfig(n_epochs=4, n_epochs_decay=0, batch_size=8, load=28, crop=28, flip=False)
+    train = TranslateTrainConfig(n_epochs=4, n_epochs_decay=0, batch_size=8, load=28, crop=28, flip=False)
     history = fit(build_model(cfg), data, tmp_path, train, probe, progress=False)
     assert history[-1]["cycle"] < 0.8 * history[0]["cycle"]
     assert (tmp_path / "samples" / "epoch_004.png").is_file() and (tmp_path / "loss.png").is_file()
@@ -65,7 +65,7 @@ def test_a_semantic_run_reopens_with_its_classifier(tmp_path, per_domain):
 
     cfg, data, probe = _digits_setup(n=16)
     cfg = dataclasses.replace(cfg, lambda_semantic=1.0)
-    train = TrainConfig(n_epochs=1, n_epochs_decay=0, batch_size=8, load=28, crop=28, flip=False)
+    train = TranslateTrainConfig(n_epochs=1, n_epochs_decay=0, batch_size=8, load=28, crop=28, flip=False)
     torch.manual_seed(3)
     model = build_model(cfg, classifier=DomainClassifiers(DigitCNN(), DigitCNN()) if per_domain else DigitCNN())
     spec = {"kind": "digits", "labels": "A", "self_train": 1, "per_domain": per_domain}

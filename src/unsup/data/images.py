@@ -26,6 +26,9 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">
 class ImageDataset(Dataset):
     """Images ``[N, C, H, W]`` in [-1, 1] with integer labels ``[N]`` (``-1`` = unlabelled)."""
 
+    kind: str | None = None  # which data set, for its scores (see unsup.metrics.scores); None: user images
+    inception: str | None = None  # a TorchScript Inception checkpoint for FID/KID, if the user gave one
+
     def __init__(self, images: torch.Tensor, labels: torch.Tensor | None = None, num_classes: int = 0) -> None:
         if images.ndim != 4:
             raise ValueError(f"images must have shape [N, C, H, W], got {tuple(images.shape)}")
@@ -284,49 +287,39 @@ def folder_dataset(folder: str | os.PathLike, size: int = 32, grey: bool = False
 
 # --------------------------------------------------------------------------------------------- `unsup gan --data`
 # Factories for unsup.data.registry: keyword options from ``--data-opt KEY=VALUE``. ``labels=true`` returns the
-# labelled view a conditional model trains on; ``evaluate(samples)`` scores samples for ``unsup gan eval``.
+# labelled view a conditional model trains on. Each names its ``kind`` (and ``inception`` checkpoint, if any), from
+# which :func:`unsup.metrics.scores.sample_scores` picks the scores ``unsup gan eval`` reports.
 
 
-def _scored(ds: ImageDataset, kind: str, labels: bool, inception: str | None) -> ImageDataset | LabelledSampler:
-    from unsup.metrics.image_scores import DIGIT_KINDS, image_scores, real_reference
-
-    data = ds.labelled() if labels else ds
-    if kind in DIGIT_KINDS or inception is not None:
-        real = ds.rows(real_reference(torch.arange(len(ds))))
-
-        def evaluate(samples: torch.Tensor) -> dict:
-            # a conditional game's sample(n) asks for classes 0, 1, ..., K-1, 0, 1, ... in turn
-            asked = torch.arange(len(samples)) % ds.num_classes if labels else None
-            return image_scores(samples, real, kind, asked, inception)
-
-        data.evaluate = evaluate
-    return data
+def _named(ds: ImageDataset, kind: str, labels: bool, inception: str | None) -> ImageDataset | LabelledSampler:
+    ds.kind, ds.inception = kind, inception
+    return ds.labelled() if labels else ds
 
 
 def mnist(
     seed: int = 0, root: str | None = None, size: int = 28, labels: bool = False, inception: str | None = None
 ) -> ImageDataset | LabelledSampler:
     """``--data mnist``: bundled 5k subset, or the IDX files in ``root``."""
-    return _scored(mnist_dataset(root, True, size), "mnist", labels, inception)
+    return _named(mnist_dataset(root, True, size), "mnist", labels, inception)
 
 
 def stacked_mnist(
     seed: int = 0, n: int = 50_000, root: str | None = None, inception: str | None = None
 ) -> ImageDataset:
     """``--data stacked-mnist``: ``n`` Stacked-MNIST samples (scored by modes / KL / Fréchet distance)."""
-    return _scored(stacked_mnist_dataset(n, root, seed), "stacked-mnist", False, inception)
+    return _named(stacked_mnist_dataset(n, root, seed), "stacked-mnist", False, inception)
 
 
 def digits(
     seed: int = 0, size: int = 8, labels: bool = False, inception: str | None = None
 ) -> ImageDataset | LabelledSampler:
     """``--data digits``: scikit-learn's 8x8 digits."""
-    return _scored(digits_dataset(size), "digits", labels, inception)
+    return _named(digits_dataset(size), "digits", labels, inception)
 
 
 def faces(seed: int = 0, size: int = 24, inception: str | None = None) -> ImageDataset:
     """``--data faces``: scikit-image's LFW subset (scored only with ``inception=PATH``)."""
-    return _scored(faces_dataset(size), "faces", False, inception)
+    return _named(faces_dataset(size), "faces", False, inception)
 
 
 def folder(
@@ -335,4 +328,4 @@ def folder(
     """``--data folder --data-opt root=DIR``: your PNG/JPEG images (scored only with ``inception=PATH``)."""
     if root is None:
         raise ValueError("--data folder needs --data-opt root=DIR")
-    return _scored(folder_dataset(root, size, grey), "folder", False, inception)
+    return _named(folder_dataset(root, size, grey), "folder", False, inception)

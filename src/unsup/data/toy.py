@@ -13,8 +13,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from unsup.metrics.modes import mode_metrics
-
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
@@ -50,10 +48,6 @@ class Mixture:
     def sample(self, n: int) -> Tensor:
         """``(n, d)`` points of the training set, drawn with replacement (torch's global RNG)."""
         return self.train_set[torch.randint(len(self.train_set), (n,))]
-
-    def evaluate(self, samples: Tensor) -> dict:
-        """Modes captured, high-quality %, reverse KL (see :func:`unsup.metrics.modes.mode_metrics`)."""
-        return mode_metrics(samples, self.means, self.std, self.weights.double().numpy())
 
 
 def ring(n_train: int = 100_000, seed: int = 0, modes: int = 8, radius: float = 1.0, std: float = 0.01) -> Mixture:

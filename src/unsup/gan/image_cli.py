@@ -1,5 +1,5 @@
-"""``unsup gan interpolate RUN`` (latent tools for DCGAN / conditional DCGAN runs), ``unsup bench stacked-mnist``
-and the image-GAN step of ``unsup demo`` (a conditional DCGAN on scikit-learn's 8x8 digits)."""
+"""``unsup gan interpolate RUN`` (latent tools for DCGAN / conditional DCGAN runs) and the image-GAN step of
+``unsup demo`` (a conditional DCGAN on scikit-learn's 8x8 digits)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import torch
-
 from unsup._run import refuse_overwrite
 
 if TYPE_CHECKING:
+    import torch
+
     from unsup.cli import CLI
 
 
@@ -36,6 +36,8 @@ def latent_pictures(G: torch.nn.Module, latent_dim: int, out: Path, stem: str, r
                     method: str = "slerp", force: bool = False) -> list[Path]:  # fmt: skip
     """Write ``{stem}-interpolate.png`` (rows of ``steps``), ``-average.png`` (z-space vs pixel-space means) and
     ``-traverse.png`` (first ``rows`` latent dimensions swept over ±3) into ``out``; returns the paths."""
+    import torch
+
     from unsup.gan.latent import average_grid, interpolation_grid, traversal_grid
     from unsup.gan.traversal import save_grid
 
@@ -50,7 +52,9 @@ def latent_pictures(G: torch.nn.Module, latent_dim: int, out: Path, stem: str, r
 
 
 def _interpolate(args: argparse.Namespace) -> int:
-    from unsup.gan.cli import load_run
+    import torch
+
+    from unsup.gan.runs import load_run
 
     if args.steps < 2 or args.rows < 1:
         raise ValueError("--steps must be >= 2 and --rows >= 1")
@@ -64,36 +68,29 @@ def _interpolate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from unsup.gan.stacked_mnist_bench import run
-
-    return run(args)
-
-
 def register(cli: CLI) -> None:
-    """Add ``unsup gan interpolate`` and ``unsup bench stacked-mnist``."""
-    from unsup.gan.latent import INTERPOLATIONS
-    from unsup.gan.stacked_mnist_bench import add_arguments
+    """Add ``unsup gan interpolate``."""
 
     what = "Latent pictures of a dcgan/cdcgan run: interpolation, z- vs pixel-space average, traversal."
     p = cli.group_command("gan", "interpolate", _interpolate, what)
     p.add_argument("run", metavar="RUN")
     p.add_argument("--rows", type=int, default=6, help="pairs of codes (and traversed dimensions)")
     p.add_argument("--steps", type=int, default=8, help="images per row")
-    p.add_argument("--method", default="slerp", choices=sorted(INTERPOLATIONS))
+    p.add_argument("--method", default="slerp", help="lerp or slerp (default slerp)")
     p.add_argument("--label", type=int, help="class to draw from (conditional runs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="overwrite existing pictures")
-    p = cli.group_command("bench", "stacked-mnist", _bench, "DCGAN vs PacDCGAN on Stacked MNIST; --throughput.")
-    add_arguments(p)
 
 
 def demo(out: Path, seed: int) -> dict:
     """Conditional DCGAN on the 8x8 digits (~20 s of CPU): per-class grid, latent pictures, label fidelity."""
+    import torch
+
     from unsup.data.images import digits
     from unsup.gan.conditional import ConditionalConfig, ConditionalGAN, FixedLabel
     from unsup.gan.trainer import TrainConfig, train
     from unsup.gan.traversal import save_grid
+    from unsup.metrics.scores import sample_scores
 
     torch.manual_seed(seed)
     data = digits(labels=True)
@@ -106,5 +103,5 @@ def demo(out: Path, seed: int) -> dict:
     torch.manual_seed(seed)
     save_grid(game.sample(100), 10, out / "per-class.png")  # column k: class k
     latent_pictures(FixedLabel(game.G, 3), game.latent_dim, out, "label3", rows=4, steps=8)
-    scores = data.evaluate(game.sample(1000))
+    scores = sample_scores(data, game.sample(1000))
     return {"train_seconds": round(seconds, 1), **scores}

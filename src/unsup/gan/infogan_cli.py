@@ -7,9 +7,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
-
 from unsup._run import refuse_overwrite
 
 if TYPE_CHECKING:
@@ -17,8 +14,8 @@ if TYPE_CHECKING:
 
 
 def _load(run: str):
-    from unsup.gan.cli import load_run
     from unsup.gan.infogan import InfoGAN
+    from unsup.gan.runs import load_run
 
     data, game, config = load_run(run)
     if not isinstance(game, InfoGAN):
@@ -29,6 +26,9 @@ def _load(run: str):
 
 
 def _traverse(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
     from unsup.gan.traversal import plot_factors_vs_codes, save_grid, traversal_grid
 
     if args.steps < 2:
@@ -49,6 +49,8 @@ def _traverse(args: argparse.Namespace) -> int:
 
 
 def _disentangle(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from unsup.gan.infogan import centrality_pair, q_probe
     from unsup.metrics.disentangle import all_metrics, model_centrality
 
@@ -100,6 +102,9 @@ def demo(out: Path, seed: int) -> dict:
     Only a few hundred iterations of a narrow model, so it shows the pipeline, not a converged result
     (``benchmarks/infogan_cr.py`` is the real measurement).
     """
+    import numpy as np
+    import torch
+
     from unsup.data.sprites import sprites
     from unsup.gan.infogan import build_infogan_cr, q_encoder, q_probe
     from unsup.gan.trainer import TrainConfig, Trainer

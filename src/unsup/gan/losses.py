@@ -19,7 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-LOSSES = ("minimax", "ns", "hinge", "ls", "wgan-gp")
+from unsup.gan.config import LOSSES
+
+__all__ = ["LOSSES", "check_kind", "d_loss", "g_loss", "gradient_penalty"]
 
 
 def check_kind(kind: str) -> str:

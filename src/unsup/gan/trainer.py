@@ -51,7 +51,7 @@ import random
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -61,59 +61,10 @@ import torch.distributed as dist
 from torch import nn
 from tqdm.auto import tqdm
 
-from unsup._run import atomic_torch_save, drop_jsonl_after, rng_state, set_rng_state
+from unsup._run import atomic_torch_save, drop_jsonl_after, load_checkpoint, rng_state, set_rng_state
+from unsup.gan.config import UPDATES, TrainConfig, check_adam, tail_decay
 
-UPDATES = ("alternating", "simultaneous")
-
-
-@dataclass
-class TrainConfig:
-    """Iterations, batch size, Adam settings, update scheme, device and logging/checkpoint cadence of a GAN run."""
-
-    steps: int = 2000  # G updates (iterations) in total, counting those before a resume
-    batch: int = 64  # items (packs, for a packed D) per D or G update, per process
-    lr_d: float = 2e-4
-    lr_g: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
-    d_steps: int = 1  # D updates per iteration
-    g_steps: int = 1  # G updates per iteration
-    update: str = "alternating"  # or "simultaneous": both nets stepped from one forward pass
-    lr_decay: float = 0.0  # final fraction of the run over which every step size falls linearly towards 0
-    seed: int = 0
-    out: str | None = None  # run folder; None writes nothing
-    ckpt_every: int = 1000
-    sample_every: int = 1000  # also when ``evaluate`` runs
-    log_every: int = 100
-    device: str = "auto"  # "auto" = cuda when present
-    bf16: bool = False  # bfloat16 autocast of the losses' forward passes (weights, gradients and Adam stay fp32)
-    progress: bool = True
-
-    def __post_init__(self) -> None:
-        for name in ("steps", "batch", "d_steps", "g_steps", "ckpt_every", "sample_every", "log_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
-        if self.update not in UPDATES:
-            raise ValueError(f"update must be one of {', '.join(UPDATES)}; got {self.update!r}")
-        self.betas = tuple(self.betas)
-        check_adam(self.betas, self.lr_decay, lr_d=self.lr_d, lr_g=self.lr_g)
-
-
-def check_adam(betas: tuple[float, float], lr_decay: float, **lrs: float) -> None:
-    """``ValueError`` naming the setting unless every step size is > 0, ``betas`` are two numbers in [0, 1) and the
-    decaying fraction ``lr_decay`` is in [0, 1]."""
-    for name, lr in lrs.items():
-        if not lr > 0:
-            raise ValueError(f"{name} must be > 0; got {lr}")
-    if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-        raise ValueError(f"betas must be two numbers in [0, 1); got {tuple(betas)}")
-    if not 0.0 <= lr_decay <= 1.0:
-        raise ValueError(f"lr_decay must be in [0, 1]; got {lr_decay}")
-
-
-def linear_decay(step: int, steps: int, fraction: float) -> float:
-    """1, then ``(steps - step) / (fraction · steps)``: falling linearly to 0 over the last ``fraction`` of a run."""
-    span = fraction * steps
-    return 1.0 if span <= 0 else min(1.0, (steps - step) / span)
+__all__ = ["UPDATES", "TrainConfig", "Trainer", "check_adam", "tail_decay", "train"]
 
 
 def setup_distributed(device: str = "auto") -> tuple[int, int, torch.device]:
@@ -148,6 +99,19 @@ def warn_if_slow_bf16(device: torch.device) -> None:
         )
 
 
+def load_game_state(game: nn.Module, ckpt: dict, path: str | os.PathLike) -> None:
+    """Load a GAN checkpoint's networks into ``game``; ``ValueError`` with one line when they are another model's
+    (an InfoGAN-CR checkpoint for a plain GAN, a DCGAN's for an MLP run, other sizes)."""
+    saved = ckpt.get("game_class")  # absent in checkpoints written before it was recorded
+    if saved is not None and saved != type(game).__name__:
+        raise ValueError(f"{path}: holds a {saved} game; the run's config.json describes a {type(game).__name__}")
+    try:
+        game.load_state_dict(ckpt["game"])
+    except (KeyError, RuntimeError) as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise ValueError(f"{path}: its networks do not fit the model config.json describes ({detail})") from None
+
+
 def _to(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, (tuple, list)):
         return type(batch)(b.to(device, non_blocking=True) for b in batch)
@@ -175,10 +139,16 @@ class Trainer:
     """Holds a game, its two Adam optimisers and the run folder; :meth:`fit` runs the loop."""
 
     def __init__(
-        self, game: nn.Module, data: Any, cfg: TrainConfig, evaluate: Callable[[nn.Module], dict] | None = None
+        self,
+        game: nn.Module,
+        data: Any,
+        cfg: TrainConfig,
+        evaluate: Callable[[nn.Module], dict] | None = None,
+        joined: tuple[int, int, torch.device] | None = None,
     ) -> None:
+        """``joined``: what :func:`setup_distributed` returned, when the caller has joined the process group."""
         self.cfg, self.evaluate = cfg, evaluate
-        self.rank, self.world, self.device = setup_distributed(cfg.device)
+        self.rank, self.world, self.device = joined or setup_distributed(cfg.device)
         # data that can draw its batches on the device (e.g. sprites rendered on the GPU) is asked to
         self.data = data.to(self.device) if callable(getattr(data, "to", None)) else data
         self.game = game.to(self.device)
@@ -235,7 +205,7 @@ class Trainer:
     def lr_factor(self, step: int) -> float:
         """Multiplier of the configured step sizes at ``step``: 1, then ``(steps - step) / (lr_decay * steps)``
         over the last ``lr_decay`` of the run (a pure function of the step, so resumed runs follow it too)."""
-        return linear_decay(step, self.cfg.steps, self.cfg.lr_decay)
+        return tail_decay(step, self.cfg.steps, self.cfg.lr_decay)
 
     def _decay_lr(self) -> None:
         if self.cfg.lr_decay > 0:
@@ -277,6 +247,8 @@ class Trainer:
             rngs = [None] * self.world
             dist.all_gather_object(rngs, rng_state())
         return {
+            "kind": "gan",
+            "game_class": type(self.game).__name__,
             "step": self.step,
             "game": self.game.state_dict(),
             "opt_d": self.opt_d.state_dict(),
@@ -293,8 +265,8 @@ class Trainer:
 
     def load(self, path: str | os.PathLike) -> None:
         """Restore a checkpoint written by :meth:`save` (RNG of this rank included)."""
-        ckpt = torch.load(path, map_location=self.device, weights_only=False)
-        self.game.load_state_dict(ckpt["game"])
+        ckpt = load_checkpoint(path, "gan", self.device)
+        load_game_state(self.game, ckpt, path)
         self.opt_d.load_state_dict(ckpt["opt_d"])
         self.opt_g.load_state_dict(ckpt["opt_g"])
         if self.opt_aux is not None and ckpt.get("opt_aux") is not None:

@@ -160,7 +160,7 @@ def _checkpoint(out: Path, resume: bool, force: bool) -> Path:
 
 def _generator(run: str):
     """(G, latent_dim, (C, H, W)) of a GAN run folder written by ``unsup gan train`` (its checkpoint format)."""
-    from unsup.gan.cli import load_run
+    from unsup.gan.runs import load_run
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     _, game, _ = load_run(run, device)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from unsup._run import atomic_torch_save
+from unsup._run import atomic_torch_save, load_checkpoint
 from unsup.restore.images import ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem
 from unsup.restore.skip import Skip, SkipConfig
@@ -190,21 +191,40 @@ class _Watch:
 
 
 def _save(path, t: int, net, opt, watch: _Watch, backtrack: _Backtrack, rec: _Recorder, ema, kept) -> None:
-    state = {"t": t, "net": net.state_dict(), "opt": opt.state_dict(), "rule": watch.rule, "ema": ema, "kept": kept,
-             "backtrack": (backtrack.loss, backtrack.state, backtrack.count), "hist": rec.hist,
-             "snapshots": rec.snapshots, "rng": torch.get_rng_state()}  # fmt: skip
+    state = {"kind": "dip", "t": t, "net": net.state_dict(), "opt": opt.state_dict(), "rule": _rule_state(watch.rule),
+             "ema": ema, "kept": kept, "backtrack": (backtrack.loss, backtrack.state, backtrack.count),
+             "hist": rec.hist, "snapshots": [(i, torch.from_numpy(a)) for i, a in rec.snapshots],
+             "rng": torch.get_rng_state()}  # fmt: skip
     atomic_torch_save(state, path)
 
 
 def _load(path, net, opt, watch: _Watch, backtrack: _Backtrack, rec: _Recorder, device: str):
     """Restore a run saved by :func:`_save`; returns (next iteration, ema, kept)."""
-    state = torch.load(path, map_location=device, weights_only=False)
-    net.load_state_dict(state["net"])
-    opt.load_state_dict(state["opt"])
-    watch.rule, rec.hist, rec.snapshots = state["rule"], state["hist"], state["snapshots"]
+    state = load_checkpoint(path, "dip", device)
+    try:
+        net.load_state_dict(state["net"])
+        opt.load_state_dict(state["opt"])
+        _load_rule(watch.rule, state["rule"])
+    except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+        detail = " ".join(str(exc).split())[:160]
+        raise ValueError(f"{path}: does not fit this run's network and stop rule (other settings?): {detail}") from None
+    rec.hist, rec.snapshots = state["hist"], [(i, a.numpy()) for i, a in state["snapshots"]]
     backtrack.loss, backtrack.state, backtrack.count = state["backtrack"]
     torch.set_rng_state(state["rng"])  # the input jitter continues exactly where it stopped
     return state["t"] + 1, state["ema"], state["kept"]
+
+
+def _rule_state(rule) -> dict:
+    """The stop rule's attributes as tensors and plain values (its window as a list), for a safe checkpoint."""
+    return {"type": type(rule).__name__, **{k: list(v) if isinstance(v, deque) else v for k, v in vars(rule).items()}}
+
+
+def _load_rule(rule, state: dict) -> None:
+    if not isinstance(state, dict) or state.get("type") != type(rule).__name__:
+        raise ValueError(f"saved with another stop rule, not {type(rule).__name__}")
+    for key, value in state.items():
+        if key != "type":
+            setattr(rule, key, deque(value) if isinstance(getattr(rule, key, None), deque) else value)
 
 
 def _setup(
@@ -277,11 +297,10 @@ def fit_dip(
     problem = problem.to(device)
     net, z, opt, watch, backtrack = _setup(config, problem, seed, device)
     total = config.max_iters if iters is None else iters
-    bar = tqdm(total=total, desc=f"DIP {problem.task}", disable=not progress, leave=False)
-    rec, start, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, bar), 0, None, None, time.perf_counter()
-    if checkpoint is not None and os.path.exists(checkpoint):
+    rec, start, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, None), 0, None, None, time.perf_counter()
+    if checkpoint is not None and os.path.exists(checkpoint):  # before the bar: a bad file is one clean line
         start, ema, kept = _load(checkpoint, net, opt, watch, backtrack, rec, device)
-        bar.update(start)
+    rec.bar = bar = tqdm(total=total, initial=start, desc=f"DIP {problem.task}", disable=not progress, leave=False)
     view = problem.paste_known if config.keep_observed else (lambda x: x)  # what is recorded and returned
     t = start - 1
     for t in range(start, total):

@@ -1,4 +1,4 @@
-"""Image files in and out (Pillow), tensors <-> arrays, and quality metrics (PSNR, SSIM via scikit-image)."""
+"""Image files in and out (Pillow) and tensors <-> arrays; PSNR and SSIM (from :mod:`unsup.metrics.fidelity`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import numpy as np
 import torch
 
 from unsup._run import atomic_write_bytes
+from unsup.metrics.fidelity import psnr, ssim
+
+__all__ = ["load_image", "load_mask", "psnr", "save_image", "ssim", "to_numpy", "to_tensor"]
 
 
 def load_image(path: str | os.PathLike, gray: bool = False) -> np.ndarray:
@@ -66,21 +69,3 @@ def to_tensor(img: np.ndarray) -> torch.Tensor:
 def to_numpy(x: torch.Tensor) -> np.ndarray:
     """(1, C, H, W) tensor -> (H, W, C) float32 array."""
     return x.detach()[0].permute(1, 2, 0).float().cpu().numpy()
-
-
-def _skimage_metrics():
-    try:
-        from skimage import metrics
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("PSNR/SSIM need scikit-image: pip install 'unsup[images]'") from None
-    return metrics
-
-
-def psnr(img: np.ndarray, truth: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB of (H, W, C) images in [0, 1]: ``10 log10(1 / MSE)``."""
-    return float(_skimage_metrics().peak_signal_noise_ratio(truth, np.clip(img, 0, 1), data_range=1.0))
-
-
-def ssim(img: np.ndarray, truth: np.ndarray) -> float:
-    """Structural similarity (Wang et al. 2004, 7x7 window) of (H, W, C) images in [0, 1]."""
-    return float(_skimage_metrics().structural_similarity(truth, np.clip(img, 0, 1), data_range=1.0, channel_axis=2))

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from unsup.translate.data import Translation, digits_pair
-from unsup.translate.presets import TrainConfig, build_model, preset
+from unsup.translate.presets import TranslateTrainConfig, build_model, preset
 from unsup.translate.report import write_index
 from unsup.translate.trainer import fit
 
@@ -17,7 +17,7 @@ def step(out: Path, seed: int) -> dict:
     ta, _, tb, _ = digits_pair(False, seed)
     cfg, _ = preset("digits")
     cfg = dataclasses.replace(cfg, ngf=8, n_blocks=2, ndf=8, pool_size=16)
-    train = TrainConfig(n_epochs=2, n_epochs_decay=1, batch_size=8, load=28, crop=28, flip=False, seed=seed)
+    train = TranslateTrainConfig(n_epochs=2, n_epochs_decay=1, batch_size=8, load=28, crop=28, flip=False, seed=seed)
     history = fit(build_model(cfg, seed), Translation(a[:320], b[:320], False, 28, False), out, train,
                   (ta[:8], tb[:8]), progress=False)  # fmt: skip
     write_index(out, "CycleGAN: MNIST <-> digits (demo size)", ["samples/epoch_003.png", "loss.png"], history[-1])

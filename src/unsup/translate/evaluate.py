@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from unsup.restore.images import psnr, ssim
+from unsup.metrics.fidelity import psnr, ssim
 from unsup.translate.collapse import input_dependence
 from unsup.translate.trainer import evaluating
 

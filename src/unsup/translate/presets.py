@@ -12,7 +12,7 @@ from unsup.translate.paired import PairedConfig, PairedTranslator
 
 
 @dataclass
-class TrainConfig:
+class TranslateTrainConfig:
     """Epochs at the full LR, epochs of linear decay to ~0, batch size, load size -> random crop (pixels), flips."""
 
     n_epochs: int = 100
@@ -68,12 +68,12 @@ PRESETS: dict[str, tuple[type, dict, dict]] = {
 PRESETS["sr-pix2pix"] = (PairedConfig, {**PRESETS["sr"][1], "gan_loss": "ns", "lambda_recon": 100.0}, PRESETS["sr"][2])
 
 
-def preset(name: str) -> tuple[CycleGANConfig | PairedConfig, TrainConfig]:
+def preset(name: str) -> tuple[CycleGANConfig | PairedConfig, TranslateTrainConfig]:
     """The model and training configs of preset ``name`` (see :data:`PRESETS`)."""
     if name not in PRESETS:
         raise ValueError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
     cls, model_kw, train_kw = PRESETS[name]
-    return cls(**model_kw), TrainConfig(**train_kw)
+    return cls(**model_kw), TranslateTrainConfig(**train_kw)
 
 
 def build_model(cfg: CycleGANConfig | PairedConfig, seed: int = 0, classifier: nn.Module | None = None) -> nn.Module:
@@ -83,13 +83,13 @@ def build_model(cfg: CycleGANConfig | PairedConfig, seed: int = 0, classifier: n
     return CycleGAN(cfg, seed, classifier) if isinstance(cfg, CycleGANConfig) else PairedTranslator(cfg, seed)
 
 
-def config_dict(cfg: CycleGANConfig | PairedConfig, train: TrainConfig) -> dict:
+def config_dict(cfg: CycleGANConfig | PairedConfig, train: TranslateTrainConfig) -> dict:
     """JSON-able record of both configs, read back by :func:`configs_from_dict`."""
     kind = "cyclegan" if isinstance(cfg, CycleGANConfig) else "paired"
     return {"model_kind": kind, "model": asdict(cfg), "train": asdict(train)}
 
 
-def configs_from_dict(d: dict) -> tuple[CycleGANConfig | PairedConfig, TrainConfig]:
+def configs_from_dict(d: dict) -> tuple[CycleGANConfig | PairedConfig, TranslateTrainConfig]:
     """Inverse of :func:`config_dict`."""
     cls = CycleGANConfig if d["model_kind"] == "cyclegan" else PairedConfig
-    return cls(**d["model"]), TrainConfig(**d["train"])
+    return cls(**d["model"]), TranslateTrainConfig(**d["train"])

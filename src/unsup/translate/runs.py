@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from unsup._run import write_json
+from unsup._run import load_checkpoint, write_json
 from unsup.translate.data import Translation, digits_pair, paired_folders, sr_patches, unpaired_folders
-from unsup.translate.presets import TrainConfig, build_model, config_dict, configs_from_dict
+from unsup.translate.presets import TranslateTrainConfig, build_model, config_dict, configs_from_dict
 
 if TYPE_CHECKING:
     from unsup.translate.cyclegan import CycleGANConfig
     from unsup.translate.paired import PairedConfig
 
 
-def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
+def load_images(spec: dict, train: TranslateTrainConfig) -> tuple[Tensor, Tensor, bool]:
     """``(a, b, paired)`` training images for a data spec (see the module docstring)."""
     kind = spec["kind"]
     if kind == "digits":
@@ -44,7 +44,7 @@ def load_images(spec: dict, train: TrainConfig) -> tuple[Tensor, Tensor, bool]:
     raise ValueError(f"unknown data kind {kind!r}")
 
 
-def semantic_classifier(spec: dict, train: TrainConfig, fresh: bool) -> nn.Module | None:
+def semantic_classifier(spec: dict, train: TranslateTrainConfig, fresh: bool) -> nn.Module | None:
     """The frozen classifier of a run with a semantic term, ``None`` for one without: the project's digit CNN
     trained (``fresh``) on the training images of the domain ``spec["labels"]`` names, self-trained on the other
     domain's unlabelled training images for ``spec["self_train"]`` rounds, or untrained for a checkpoint to fill.
@@ -65,7 +65,7 @@ def semantic_classifier(spec: dict, train: TrainConfig, fresh: bool) -> nn.Modul
     return self_trained_classifier(x, y, other, rounds, seed=train.seed + 1)
 
 
-def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:
+def probe_images(spec: dict, a: Tensor, b: Tensor, train: TranslateTrainConfig, n: int = 8) -> tuple[Tensor, Tensor]:
     """Fixed inputs for the per-epoch sample grid and collapse check: held-out ones where the data has them."""
     if spec["kind"] == "digits":
         ta, _, tb, _ = digits_pair(False, train.seed)
@@ -77,7 +77,9 @@ def probe_images(spec: dict, a: Tensor, b: Tensor, train: TrainConfig, n: int = 
     return a[:n, :, top : top + c, top : top + c], b[:n, :, top : top + c, top : top + c]
 
 
-def start_run(run: Path, cfg: CycleGANConfig | PairedConfig, train: TrainConfig, spec: dict, preset: str) -> None:
+def start_run(
+    run: Path, cfg: CycleGANConfig | PairedConfig, train: TranslateTrainConfig, spec: dict, preset: str
+) -> None:
     """Write ``run/config.json``; the run folder must be fresh (see :func:`unsup._run.new_run_dir`)."""
     write_json(run / "config.json", {"preset": preset, "data": spec, **config_dict(cfg, train)})
 
@@ -87,10 +89,17 @@ def read_config(run: Path) -> dict:
     path = Path(run) / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"{run} is not a translation run (no config.json)")
-    return json.loads(path.read_text())
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(config, dict) or not {"model_kind", "model", "train", "data"} <= config.keys():
+        what = "a GAN run's (unsup gan train)" if isinstance(config, dict) and "spec" in config else "not one"
+        raise ValueError(f"{path}: {what}, not a translation run's config (unsup translate train)")
+    return config
 
 
-def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.Module, dict, TrainConfig]:
+def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.Module, dict, TranslateTrainConfig]:
     """``(model, data spec, train config)`` of a run; with ``trained`` its last checkpoint is loaded."""
     config = read_config(run)
     cfg, train = configs_from_dict(config)
@@ -99,16 +108,26 @@ def open_run(run: Path, device: torch.device, trained: bool = True) -> tuple[nn.
     if trained:
         if not ckpt.is_file():
             raise FileNotFoundError(f"{run} has no checkpoint.pt yet (train it first)")
-        model.load_full_state(torch.load(ckpt, map_location=device, weights_only=False)["model"])
+        load_model_state(model, load_checkpoint(ckpt, "translate", device), ckpt)
     return model, config["data"], train
 
 
-def translation(a: Tensor, b: Tensor, paired: bool, train: TrainConfig) -> Translation:
+def load_model_state(model: nn.Module, state: dict, path: Path) -> None:
+    """Load a translation checkpoint's networks (and optimisers) into ``model``; one-line ``ValueError`` when they
+    are another model's (another preset, direction set or size)."""
+    try:
+        model.load_full_state(state["model"])
+    except (KeyError, RuntimeError, ValueError) as exc:
+        detail = " ".join(str(exc).split())[:160]
+        raise ValueError(f"{path}: its networks do not fit the model config.json describes ({detail})") from None
+
+
+def translation(a: Tensor, b: Tensor, paired: bool, train: TranslateTrainConfig) -> Translation:
     """The training batches for ``a``/``b`` with ``train``'s crop and flips."""
     return Translation(a, b, paired, train.crop, train.flip)
 
 
-def with_epochs(train: TrainConfig, n_epochs: int | None, n_epochs_decay: int | None) -> TrainConfig:
+def with_epochs(train: TranslateTrainConfig, n_epochs: int | None, n_epochs_decay: int | None) -> TranslateTrainConfig:
     """``train`` with the epoch counts replaced where given."""
     kw = {k: v for k, v in (("n_epochs", n_epochs), ("n_epochs_decay", n_epochs_decay)) if v is not None}
     return dataclasses.replace(train, **kw)

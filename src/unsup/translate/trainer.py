@@ -17,11 +17,12 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from unsup._run import atomic_torch_save, rng_state, set_rng_state, write_json
+from unsup._run import atomic_torch_save, load_checkpoint, rng_state, set_rng_state, write_json
 from unsup.translate.collapse import check_collapse
 from unsup.translate.data import Translation
-from unsup.translate.presets import TrainConfig
+from unsup.translate.presets import TranslateTrainConfig
 from unsup.translate.report import save_grid, save_loss_curve
+from unsup.translate.runs import load_model_state
 from unsup.translate.schedule import linear_decay, set_lr
 
 
@@ -50,7 +51,9 @@ def probe(model: nn.Module, a: Tensor, b: Tensor, path: Path | None = None) -> d
     return out
 
 
-def _run_epoch(model: nn.Module, data: Translation, train: TrainConfig, epoch: int, bar: tqdm) -> dict[str, float]:
+def _run_epoch(
+    model: nn.Module, data: Translation, train: TranslateTrainConfig, epoch: int, bar: tqdm
+) -> dict[str, float]:
     device = next(model.parameters()).device
     sums: dict[str, float] = {}
     n = 0
@@ -68,7 +71,7 @@ def fit(
     model: nn.Module,
     data: Translation,
     run: Path,
-    train: TrainConfig,
+    train: TranslateTrainConfig,
     probe_batch: tuple[Tensor, Tensor],
     progress: bool = True,
 ) -> list[dict]:
@@ -80,8 +83,8 @@ def fit(
     device = next(model.parameters()).device
     ckpt, history, start = run / "checkpoint.pt", [], 0
     if ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
-        model.load_full_state(state["model"])
+        state = load_checkpoint(ckpt, "translate", device)
+        load_model_state(model, state, ckpt)
         history, start = state["history"], state["epoch"]
         set_rng_state(state["rng"])
     else:
@@ -98,7 +101,8 @@ def fit(
             record["seconds"] = round(time.perf_counter() - t0, 2)
             record.update(probe(model, pa, pb, run / "samples" / f"epoch_{epoch + 1:03d}.png"))
             history.append(record)
-            state = {"epoch": epoch + 1, "model": model.full_state(), "history": history, "rng": rng_state()}
+            state = {"kind": "translate", "epoch": epoch + 1, "model": model.full_state(), "history": history,
+                     "rng": rng_state()}  # fmt: skip
             atomic_torch_save(state, ckpt)
             write_json(run / "history.json", history)
             save_loss_curve(history, run / "loss.png")

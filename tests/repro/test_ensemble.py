@@ -1,4 +1,4 @@
-"""Batched trials (unsup.gan.ensemble): each trial computes exactly what its own reference model would."""
+"""Batched trials (unsup.repro.ensemble): each trial computes exactly what its own reference model would."""
 
 import json
 from pathlib import Path
@@ -8,9 +8,9 @@ import torch
 
 from unsup.data.toy import grid, ring
 from unsup.gan import losses
-from unsup.gan.ensemble import Ensemble, EnsembleTrainer, Lockstep
 from unsup.gan.mlp import build_game
 from unsup.gan.pack import pack as pack_
+from unsup.repro.ensemble import Ensemble, EnsembleTrainer, Lockstep
 
 
 def _games(datasets, seeds, pack):
@@ -102,7 +102,7 @@ def test_ensemble_rejects_mismatched_inputs_and_a_graph_on_cpu():
     ):
         with pytest.raises(ValueError, match=match):
             EnsembleTrainer(Ensemble(data, [0]), device="cpu", **kw)  # fmt: skip
-    from unsup.gan.pacgan import Schedule, run_batched, variants
+    from unsup.repro.pacgan import Schedule, run_batched, variants
 
     with pytest.raises(ValueError, match="trials must be >= 1; got 0"):
         run_batched("ring", variants([1]), 0, Schedule(steps=5), Path("unused"), device="cpu")
@@ -118,7 +118,7 @@ def test_ensemble_lr_decay_reaches_the_optimisers():
 
 
 def test_run_batched_scores_every_trial_and_writes_the_curve(tmp_path):
-    from unsup.gan.pacgan import Schedule, run_batched, summarize, variants
+    from unsup.repro.pacgan import Schedule, run_batched, summarize, variants
 
     rows = run_batched("ring", variants([1, 2]), 2, Schedule(steps=40, lr=1e-3), tmp_path, device="cpu", evals=[20])
     assert [(r["variant"], r["seed"]) for r in rows] == [("GAN", 0), ("GAN", 1), ("PacGAN2", 0), ("PacGAN2", 1)]
@@ -129,7 +129,7 @@ def test_run_batched_scores_every_trial_and_writes_the_curve(tmp_path):
 
 
 def test_run_batched_resumes_exactly_where_an_interrupted_run_stopped(tmp_path, interrupt_batched_at):
-    from unsup.gan.pacgan import Schedule, run_batched, variants
+    from unsup.repro.pacgan import Schedule, run_batched, variants
 
     args = ("ring", variants([1, 2]), 2, Schedule(steps=30, lr=1e-3))
     (tmp_path / "a").mkdir()
@@ -151,7 +151,7 @@ def test_run_batched_resumes_exactly_where_an_interrupted_run_stopped(tmp_path, 
 
 
 def test_batched_controls_have_the_widths_and_batches_of_their_rows(tmp_path, monkeypatch):
-    from unsup.gan.pacgan import Schedule, d_params, run_batched, variants
+    from unsup.repro.pacgan import Schedule, d_params, run_batched, variants
 
     seen = {}
     real_init = EnsembleTrainer.__init__

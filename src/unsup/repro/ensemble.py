@@ -1,7 +1,7 @@
 """Independent trials of the 2-D PacGAN experiment trained side by side as one batched model.
 
 Each of the ``T`` trials is the reference model of :func:`unsup.gan.mlp.build_game`, initialised exactly as
-:func:`unsup.gan.pacgan.run_trial` initialises it (``torch.manual_seed(seed)``), on its own fixed training set, and
+:func:`unsup.repro.pacgan.run_trial` initialises it (``torch.manual_seed(seed)``), on its own fixed training set, and
 trained with the reference's simultaneous update. Only the layout changes: every layer is one batched matrix
 product ``(T, n, d_in) @ (T, d_in, d_out)`` for all trials, so ``T`` trials launch as many kernels as one. The 2-D
 networks are far too small to fill a GPU, so there the trials come almost free; on CUDA :class:`Lockstep` also
@@ -18,8 +18,9 @@ import torch
 from torch import Tensor, nn
 
 from unsup.gan import losses
+from unsup.gan.config import check_adam, tail_decay
 from unsup.gan.mlp import Maxout, build_game
-from unsup.gan.trainer import bf16_autocast, check_adam, linear_decay, warn_if_slow_bf16
+from unsup.gan.trainer import bf16_autocast, warn_if_slow_bf16
 
 BN_EPS = 1e-5  # nn.BatchNorm1d's
 
@@ -193,7 +194,7 @@ class EnsembleTrainer:
 
     def lr_factor(self, step: int) -> float:
         """1, then falling linearly to 0 over the last ``lr_decay`` of ``steps`` (as the shared trainer)."""
-        return linear_decay(step, self.steps, self.lr_decay)
+        return tail_decay(step, self.steps, self.lr_decay)
 
     def set_lr(self) -> None:
         """This step's size into both optimisers (in place: a captured graph reads the same tensors)."""

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from unsup._threads import init_worker
+from unsup.gan.config import PRESETS, Schedule
+
+__all__ = ["PAPER", "PRESETS", "Schedule", "Variant", "run_batched", "run_table", "run_trial", "summarize", "variants"]
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -47,35 +50,12 @@ class Variant:
     name: str
     pack: int = 1
     d_hidden: int = 200
-    batch: int = 100
+    batch: int = Schedule.batch
 
-
-@dataclass(frozen=True)
-class Schedule:
-    """Training schedule shared by every trial; :data:`PRESETS` holds the named ones."""
-
-    steps: int = 400_000
-    lr: float = 1e-4
-    beta1: float = 0.8
-    beta2: float = 0.999
-    update: str = "simultaneous"
-    loss: str = "ns"  # the reference code's G loss, -log D(G(z)), not the lecture's saturating "minimax"
-    lr_decay: float = 0.0  # final fraction of the run with a linearly falling step size (the paper: none)
-    bf16: bool = False  # bfloat16 autocast of the forward passes: ~1.35x faster on CPUs with AVX512_BF16
-
-    @property
-    def betas(self) -> tuple[float, float]:
-        """Adam's ``(β1, β2)``."""
-        return self.beta1, self.beta2
-
-
-PRESETS = {
-    "paper": Schedule(),
-    "quick": Schedule(steps=8_000),
-    # the reference's schedule but for Adam's β2: 0.9 lets PacGAN3-4 learn the grid by 20k iterations (0.999: 35-45k)
-    # while the GAN still collapses as the paper's does; the grid table in < 2 h on 2 cores (docs/results.md)
-    "cpu": Schedule(steps=20_000, beta2=0.9),
-}
+    def __post_init__(self) -> None:
+        for key in ("pack", "d_hidden", "batch"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key} must be >= 1; got {getattr(self, key)}")
 
 
 def d_params(in_dim: int, hidden: int, layers: int = 3, pieces: int = 5) -> int:
@@ -88,8 +68,6 @@ def variants(packs: Iterable[int], controls: bool = False, dim: int = 2) -> list
     parameters as PacGAN-m's (``GAN-D<m>``) and a GAN with m times the minibatch (``GAN-B<m>``)."""
     out = []
     for m in packs:
-        if m < 1:
-            raise ValueError(f"pack must be >= 1; got {m}")
         out.append(Variant("GAN" if m == 1 else f"PacGAN{m}", pack=m))
     if controls:
         for m in [m for m in packs if m > 1]:
@@ -114,22 +92,24 @@ def run_trial(
     ``unsup gan eval|sample`` read and ``unsup gan train --resume`` continues; training and scores unchanged."""
     import torch
 
-    from unsup.data.registry import DATASETS
-    from unsup.gan.mlp import build_game
-    from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.gan.runs import RunSpec
+    from unsup.gan.trainer import Trainer
 
     t0 = time.perf_counter()
-    # the run spec of `unsup gan train` (unsup.gan.cli.build): one description for building and for `keep`
-    spec = {"data": data, "data_opts": {}, "model": "mlp", "model_opts": {"d_hidden": variant.d_hidden},
-            "pack": variant.pack, "loss": schedule.loss, "seed": seed}  # fmt: skip
-    dataset = DATASETS.get(data)(seed=seed)
-    torch.manual_seed(seed)
-    game = build_game(dataset, pack=spec["pack"], loss=spec["loss"], **spec["model_opts"])
-    cfg = TrainConfig(steps=schedule.steps, batch=variant.batch, lr_d=schedule.lr, lr_g=schedule.lr,
-                      betas=schedule.betas, update=schedule.update, lr_decay=schedule.lr_decay,
-                      seed=seed, device="auto", bf16=schedule.bf16, out=keep,
-                      progress=False, log_every=schedule.steps, ckpt_every=schedule.steps,
-                      sample_every=schedule.steps)  # fmt: skip
+    # the run spec of `unsup gan train`: one description for building and for `keep`
+    spec = RunSpec(data, model="mlp", model_opts={"d_hidden": variant.d_hidden}, pack=variant.pack,
+                   loss=schedule.loss, seed=seed)  # fmt: skip
+    dataset, game = spec.build()
+    cfg = schedule.train_config(
+        batch=variant.batch,
+        seed=seed,
+        device="auto",
+        out=keep,
+        progress=False,
+        log_every=schedule.steps,
+        ckpt_every=schedule.steps,
+        sample_every=schedule.steps,
+    )
     if keep:
         _start_run_folder(Path(keep), spec, cfg)
     trainer, curve = Trainer(game, dataset, cfg), []
@@ -144,19 +124,20 @@ def run_trial(
     return {**row, "curve": curve} if curve else row
 
 
-def _start_run_folder(folder: Path, spec: dict, cfg: Any) -> None:
-    """``folder/config.json`` as ``unsup gan train`` writes it, from which :func:`unsup.gan.cli.build` rebuilds this
-    trial's data and networks (same seeds, so the same initial weights); a rerun's stale log removed."""
-    from unsup._run import write_json
-
+def _start_run_folder(folder: Path, spec: Any, cfg: Any) -> None:
+    """``folder/config.json`` as ``unsup gan train`` writes it (:meth:`unsup.gan.runs.RunSpec.save`), from which
+    the spec rebuilds this trial's data and networks (same seeds, so the same initial weights); a rerun's stale log
+    removed."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metrics.jsonl").unlink(missing_ok=True)  # an interrupted earlier attempt's, if any
-    write_json(folder / "config.json", {"spec": spec, "train": {**asdict(cfg), "progress": True}})
+    spec.save(folder, replace(cfg, progress=True))
 
 
 def score(dataset: Mixture, x: Tensor, variant: Variant, seed: int, seconds: float, png: str | None = None) -> dict:
     """One result row for 2,500 samples ``x`` ``(n, d)`` of a trained trial, with its scatter plot if ``png``."""
-    result = dataset.evaluate(x)
+    from unsup.metrics.scores import sample_scores
+
+    result = sample_scores(dataset, x)
     if png:
         from unsup.gan.plots import save_samples
 
@@ -255,15 +236,15 @@ def run_batched(
     graph: bool | None = None,
     resume: bool = False,
 ) -> list[dict]:
-    """Run ``trials`` seeds of every variant as one batched model per variant (:mod:`unsup.gan.ensemble`), all
+    """Run ``trials`` seeds of every variant as one batched model per variant (:mod:`unsup.repro.ensemble`), all
     variants advancing together; results as :func:`run_table`'s. At each step in ``evals`` the trials are scored
     too, the rows appended to ``out/curve.jsonl`` and ``out/checkpoint.pt`` written (atomically), from which
     ``resume`` continues exactly. ``graph``: replay the iterations as one CUDA graph (None: on CUDA; see
-    :class:`~unsup.gan.ensemble.Lockstep`)."""
+    :class:`~unsup.repro.ensemble.Lockstep`)."""
     from tqdm.auto import tqdm
 
     from unsup.data.registry import DATASETS
-    from unsup.gan.ensemble import Ensemble, EnsembleTrainer, Lockstep
+    from unsup.repro.ensemble import Ensemble, EnsembleTrainer, Lockstep
 
     if trials < 1:
         raise ValueError(f"trials must be >= 1; got {trials}")
@@ -298,20 +279,19 @@ def run_batched(
 def _save_batched(out: Path, trainers: dict, step: int) -> None:
     from unsup._run import atomic_torch_save, rng_state
 
-    state = {"step": step, "rng": rng_state(), "trainers": {v.name: tr.state_dict() for v, tr in trainers.items()}}
+    state = {"kind": "pacgan-batched", "step": step, "rng": rng_state(),
+             "trainers": {v.name: tr.state_dict() for v, tr in trainers.items()}}  # fmt: skip
     atomic_torch_save(state, out / "checkpoint.pt")
 
 
 def _load_batched(out: Path, trainers: dict) -> int:
     """Restore ``out/checkpoint.pt`` into ``trainers``; drops curve rows written after it. Returns its step."""
-    import torch
-
-    from unsup._run import drop_jsonl_after, set_rng_state
+    from unsup._run import drop_jsonl_after, load_checkpoint, set_rng_state
 
     path = out / "checkpoint.pt"
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint to resume from in {out}")
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = load_checkpoint(path, "pacgan-batched")
     for v, tr in trainers.items():
         tr.load_state_dict(state["trainers"][v.name])
     set_rng_state(state["rng"])
@@ -398,6 +378,7 @@ def demo(out: Path, seed: int) -> dict:
     from unsup.data.toy import ring
     from unsup.gan.mlp import build_game
     from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.metrics.scores import sample_scores
 
     data = ring(n_train=20_000, seed=seed, std=0.05)
     fig, axes = plt.subplots(1, 2, figsize=(8, 4), dpi=100)
@@ -409,7 +390,7 @@ def demo(out: Path, seed: int) -> dict:
                           seed=seed, device="cpu", progress=False)  # fmt: skip
         Trainer(game, data, cfg).fit()
         x = game.sample(2500)
-        r = {k: v for k, v in data.evaluate(x).items() if k != "counts"}
+        r = {k: v for k, v in sample_scores(data, x).items() if k != "counts"}
         summary["GAN" if m == 1 else f"PacGAN{m}"] = r
         ax.scatter(*data.sample(2500).T.numpy(), s=2, c="0.75")
         ax.scatter(*x.T.numpy(), s=2)

@@ -5,7 +5,7 @@ import pytest
 def interrupt_batched_at(monkeypatch):
     """``arm(step)`` makes every batched trainer raise KeyboardInterrupt when it reaches ``step`` (as Ctrl-C would);
     it returns ``disarm()``, which puts the real training step back."""
-    from unsup.gan.ensemble import EnsembleTrainer
+    from unsup.repro.ensemble import EnsembleTrainer
 
     real_step = EnsembleTrainer.train_step
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from unsup.gan.mlp import MaxoutDiscriminator
-from unsup.gan.pacgan import PAPER, Schedule, d_params, finite, format_table, run_trial, summarize, variants
+from unsup.metrics.scores import sample_scores
+from unsup.repro.pacgan import PAPER, Schedule, d_params, finite, format_table, run_trial, summarize, variants
 
 
 def test_d_params_counts_the_maxout_discriminator():
@@ -38,7 +39,7 @@ def test_one_short_trial_runs_end_to_end(tmp_path):
 
 
 def test_scoring_at_eval_steps_leaves_the_training_unchanged(monkeypatch):
-    from unsup.gan import pacgan
+    from unsup.repro import pacgan
 
     seen = []
     real = pacgan.score
@@ -52,27 +53,27 @@ def test_scoring_at_eval_steps_leaves_the_training_unchanged(monkeypatch):
 
 @pytest.mark.slow
 def test_demo_step(tmp_path):
-    from unsup.gan.pacgan import demo
+    from unsup.repro.pacgan import demo
 
     summary = demo(tmp_path, 0)
     assert set(summary) == {"GAN", "PacGAN2"} and (tmp_path / "pacgan-ring.png").exists()
 
 
 def test_trials_train_with_the_reference_non_saturating_loss(monkeypatch):
-    import unsup.gan.mlp as mlp
+    from unsup.gan.mlp import build_game
+    from unsup.gan.registry import MODELS
 
     seen = []
-    build = mlp.build_game
-    monkeypatch.setattr(mlp, "build_game", lambda *a, **k: seen.append(k["loss"]) or build(*a, **k))
+    monkeypatch.setitem(MODELS._entries, "mlp", lambda *a, **k: seen.append(k["loss"]) or build_game(*a, **k))
     run_trial("ring", variants([1])[0], Schedule(steps=2), seed=0)
     run_trial("ring", variants([1])[0], Schedule(steps=2, loss="minimax"), seed=0)
     assert seen == ["ns", "minimax"]
 
 
 def test_a_kept_trial_is_the_scored_model_as_a_run_folder_that_eval_and_resume_read(tmp_path):
-    from unsup.gan import pacgan
-    from unsup.gan.cli import load_run
+    from unsup.gan.runs import load_run
     from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.repro import pacgan
 
     variant = pacgan.Variant("PacGAN2-D3", pack=2, d_hidden=30, batch=20)  # non-default D width and minibatch
     plain = run_trial("grid", variant, Schedule(steps=6), seed=3)
@@ -83,7 +84,7 @@ def test_a_kept_trial_is_the_scored_model_as_a_run_folder_that_eval_and_resume_r
     ckpt = torch.load(tmp_path / "t" / "checkpoint.pt", weights_only=False)
     assert ckpt["step"] == 6
     torch.set_rng_state(ckpt["rng"][0]["torch"])  # where the trial's final draw started
-    again = data.evaluate(game.sample(2500, running_stats=True))
+    again = sample_scores(data, game.sample(2500, running_stats=True))
     assert (again["modes"], again["high_quality"]) == (kept["modes"], kept["high_quality"])
     cfg = TrainConfig(**{**config["train"], "steps": 8, "progress": False})
     Trainer(game, data, cfg).fit(resume=True)  # trains on from step 6
