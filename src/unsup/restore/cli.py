@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from unsup._run import refuse_overwrite, write_json
+from unsup._run import prepare_outputs, write_json
 from unsup.restore.images import load_image, load_mask, psnr, save_image, ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem, block_mask, random_mask, text_mask
 
@@ -32,9 +32,7 @@ def _outputs(out: str, force: bool, extra: tuple[str, ...] = ()) -> dict[str, Pa
     stem = out_p.with_suffix("")
     paths = {"image": out_p, **{k: Path(f"{stem}.{k}.png") for k in ("strip", "curves", *extra)}}
     paths["json"] = Path(f"{stem}.json")
-    for p in paths.values():
-        refuse_overwrite(p, force)
-    out_p.parent.mkdir(parents=True, exist_ok=True)
+    prepare_outputs(paths.values(), force)
     return paths
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from unsup._run import atomic_write_bytes, refuse_overwrite
+from unsup._run import atomic_write_bytes, prepare_outputs
 from unsup.cli import CLI, UsageError
 
 if TYPE_CHECKING:
@@ -86,8 +86,7 @@ def cluster_command(args: argparse.Namespace) -> int:
     from unsup.spectral import partition_objectives
 
     outputs = [p for p in (args.out, args.plot, args.eigen_plot) if p]
-    for path in outputs:
-        refuse_overwrite(path, args.force)
+    prepare_outputs(outputs, args.force)
     X = load_table(args.input, args.key)
     if args.k != "auto" and args.k > X.shape[0]:
         raise UsageError(f"--k {args.k} is larger than the number of samples ({X.shape[0]})")
@@ -111,10 +110,8 @@ def cluster_command(args: argparse.Namespace) -> int:
 
 def register(cli: CLI) -> None:
     """Add ``unsup cluster``."""
-    from unsup.spectral.assign import METHODS
-    from unsup.spectral.eigen import SOLVERS
-    from unsup.spectral.estimators import AFFINITIES
     from unsup.spectral.laplacian import KINDS
+    from unsup.spectral.options import AFFINITIES, METHODS, SOLVERS
 
     p = cli.command("cluster", cluster_command, "Spectral clustering of a CSV/NPY/NPZ file (rows = samples).")
     p.add_argument("input", help="data file: .csv (optional header), .npy or .npz")
