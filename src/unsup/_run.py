@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,25 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     buf = io.BytesIO()
     torch.save(obj, buf)
     atomic_write_bytes(path, buf.getvalue())
+
+
+@contextmanager
+def heartbeat(what: str, every: float = 10.0) -> Iterator[None]:
+    """Print ``unsup: WHAT ... N s`` to stderr every ``every`` seconds until the block ends: a sign of life for
+    long steps that have no progress bar of their own."""
+    stop, t0 = threading.Event(), time.perf_counter()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            print(f"unsup: {what} ... {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _umask() -> int:
