@@ -150,11 +150,16 @@ def _train(args: argparse.Namespace) -> int:
             run = Path(holder[0])
         cfg.out = str(run)
     trainer = Trainer(game, data, cfg, evaluate=_evaluator(data))
+    if args.resume:
+        trainer.load(run / "checkpoint.pt")  # fit loads it again; here only to refuse a resume with nothing to do
+        if trainer.step >= cfg.steps:
+            raise ValueError(f"{run} is already at step {trainer.step}; pass --steps above {trainer.step} to go on")
     if trainer.rank == 0 and not args.resume:
         write_json(run / "config.json", {"spec": spec, "train": asdict(cfg)})
-    trainer.fit(resume=bool(args.resume))
+    logs = trainer.fit(resume=bool(args.resume))
     if trainer.rank == 0:
-        print(f"run folder: {run}")
+        summary = {"run": str(run), "step": trainer.step, **{k: float(v) for k, v in logs.items()}}
+        print(json.dumps(summary) if args.json else f"run folder: {run}")
     return 0
 
 
@@ -177,6 +182,8 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.n < 1:
+        raise ValueError(f"--n must be >= 1; got {args.n}")
     data, game, _ = load_run(args.run)
     if not hasattr(data, "evaluate"):
         raise ValueError(f"dataset of {args.run} has no evaluation metric")
@@ -224,6 +231,7 @@ def register(cli: CLI) -> None:
                    "AVX512_BF16 CPUs; slower than fp32 elsewhere)")  # fmt: skip
     p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default runs)")
     p.add_argument("--resume", metavar="RUN", help="continue RUN (to --steps iterations)")
+    p.add_argument("--json", action="store_true", help="print the run folder, step and last losses as one JSON line")
 
     p = cli.group_command("gan", "sample", _sample, "Draw samples from a trained GAN run; writes a PNG.")
     p.add_argument("run", metavar="RUN")

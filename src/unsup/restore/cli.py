@@ -9,6 +9,7 @@ one. ``--sigma`` (denoise) and generated masks (inpaint) corrupt INPUT themselve
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,6 +115,8 @@ def _dip(args: argparse.Namespace) -> int:
     if preset not in PRESETS:
         raise ValueError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
     iters = _iters(args.iters)
+    if getattr(args, "sigma", None) is not None and args.sigma < 0:
+        raise ValueError(f"--sigma is a noise level (std on the 0-255 scale) and must be >= 0; got {args.sigma}")
     if args.task == "sr" and args.factor < 2:
         raise ValueError(f"--factor must be >= 2, got {args.factor}")
     img = load_image(args.input)
@@ -140,8 +143,16 @@ def _dip(args: argparse.Namespace) -> int:
         record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth), best_psnr=res.best_psnr)
     write_json(paths["json"], {**record, "history": res.history})
     ckpt.unlink(missing_ok=True)
-    print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
+    _report(record, paths["image"], args.json)
     return 0
+
+
+def _report(record: dict, image: Path, as_json: bool) -> None:
+    """The run's summary on stdout: ``key=value ... -> IMAGE``, or one JSON line (``--json``)."""
+    if as_json:
+        print(json.dumps({**record, "image": str(image)}))
+    else:
+        print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {image}")
 
 
 def _checkpoint(out: Path, resume: bool, force: bool) -> Path:
@@ -208,7 +219,7 @@ def _invert(args: argparse.Namespace) -> int:
     if truth is not None:
         record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth))
     write_json(paths["json"], {**record, "z": res.z.tolist(), "restart_losses": res.restart_losses})
-    print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
+    _report(record, paths["image"], args.json)
     return 0
 
 
@@ -231,6 +242,7 @@ def register(cli: CLI) -> None:
         p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
         p.add_argument("--force", action="store_true", help="overwrite existing outputs")
         p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in OUT.ckpt.pt")
+        p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
         if task == "denoise":
             p.add_argument("--sigma", type=float, help="first add Gaussian noise of this std (0-255 scale)")
         if task == "inpaint":
@@ -252,3 +264,4 @@ def register(cli: CLI) -> None:
     p.add_argument("--noise", type=float, default=0.05, help="initial latent noise std (decays to 0)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON line")

@@ -277,7 +277,9 @@ def fit_dip(
     problem = problem.to(device)
     net, z, opt, watch, backtrack = _setup(config, problem, seed, device)
     total = config.max_iters if iters is None else iters
-    bar = tqdm(total=total, desc=f"DIP {problem.task}", disable=not progress, leave=False)
+    # An automatic run usually stops well before its cap: the bar's total is the cap, and the label says so.
+    rule = f" (stops itself by the {config.stop} rule; total = cap)" if iters is None else ""
+    bar = tqdm(total=total, desc=f"DIP {problem.task}{rule}", disable=not progress, leave=False)
     rec, start, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, bar), 0, None, None, time.perf_counter()
     if checkpoint is not None and os.path.exists(checkpoint):
         start, ema, kept = _load(checkpoint, net, opt, watch, backtrack, rec, device)
