@@ -53,6 +53,18 @@ def run_demo(root: str | Path = "runs", seed: int = 0, only: list[str] | None = 
     return run
 
 
+def command_run(out: Path, argv: list[str]) -> Path:
+    """Run ``unsup ARGV --out OUT``, a command that trains into a fresh run folder under ``out``, and return that
+    folder: a demo step's run is then exactly what the command writes (and what its follow-up commands read)."""
+    from unsup.cli import build_parser
+
+    before = set(out.iterdir())
+    args = build_parser().parse_args([*argv, "--out", str(out)])
+    args.func(args)
+    (run,) = set(out.iterdir()) - before
+    return run
+
+
 def _cmd(args: argparse.Namespace) -> int:
     run_demo(args.out, args.seed, args.only)
     return 0
