@@ -75,3 +75,15 @@ def test_heartbeat_speaks_during_a_long_block_only(capsys):
     with heartbeat("quick", every=5):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_cluster_creates_missing_output_folders(tmp_path, capsys):
+    import numpy as np
+
+    from unsup.cli import main
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", np.concatenate([rng.normal(0, 0.1, (20, 2)), rng.normal(3, 0.1, (20, 2))]))
+    out, plot = tmp_path / "a" / "b" / "labels.csv", tmp_path / "c" / "plot.png"
+    assert main(["cluster", str(tmp_path / "x.npy"), "--k", "2", "--out", str(out), "--plot", str(plot)]) == 0
+    assert out.read_text().count("\n") == 41 and plot.stat().st_size > 0
