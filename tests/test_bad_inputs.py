@@ -100,8 +100,8 @@ CASES: list[tuple[str, str, str]] = [
     ("cluster-npz-missing-key", "cluster {root}/arrays.npz --key X", "no array 'X'; choose one with --key: first, second"),
     ("cluster-npz-no-key", "cluster {root}/arrays.npz", "choose one with --key: first, second"),
     # unsup cluster: requests without a meaningful answer
-    ("cluster-k-equals-n", "cluster {root}/good.npy --k 30", "--k 30 needs more than 30 samples"),
-    ("cluster-k-above-n", "cluster {root}/good.npy --k 31", "--k 31 needs more than 31 samples"),
+    ("cluster-k-equals-n", "cluster {root}/good.npy --k 30", "--k 30 equals the number of samples"),
+    ("cluster-k-above-n", "cluster {root}/good.npy --k 31", "--k 31 is larger than the number of samples (30)"),
     ("cluster-k-over-half", "cluster {root}/good.npy --k 29", "at least 28 clusters would hold a single"),
     ("cluster-k-zero", "cluster {root}/good.npy --k 0", "--k must be >= 1"),
     ("cluster-neighbors-ge-n", "cluster {root}/good.npy --n-neighbors 30", "--n-neighbors 30 must be below"),

@@ -20,7 +20,7 @@ def test_command_run_returns_the_run_folder_the_command_made(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_demo_runs_are_read_by_sample_traverse_and_apply(tmp_path, capsys):
-    demo = run_demo(tmp_path / "runs", 0, ["image-gan", "translate", "disentangle"])
+    demo = run_demo(tmp_path / "runs", 0, ["restore", "image-gan", "translate", "disentangle"])
     steps = json.loads((demo / "summary.json").read_text())["steps"]
     out = tmp_path / "follow-up"
     assert main(["gan", "sample", steps["image-gan"]["run"], "--n", "20", "--label", "3",
@@ -31,3 +31,6 @@ def test_demo_runs_are_read_by_sample_traverse_and_apply(tmp_path, capsys):
     assert main(["translate", "apply", str(demo / "translate"), str(digit), "--out", str(out / "translated")]) == 0
     assert (out / "threes.png").is_file() and (out / "traverse.png").is_file()
     assert Image.open(out / "translated" / "digit_AtoB.png").size == (28, 28)
+    # the restore step is the restore command's run: its record, and its command line to resume it
+    assert json.loads((demo / "restore" / "dip.json").read_text())["iters_run"] == steps["restore"]["dip_iters"]
+    assert steps["restore"]["resume_command"].startswith("unsup restore denoise ")

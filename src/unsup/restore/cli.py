@@ -120,7 +120,8 @@ def _dip(args: argparse.Namespace) -> int:
     if args.task == "sr" and args.factor < 2:
         raise ValueError(f"--factor must be >= 2, got {args.factor}")
     img = load_image(args.input)
-    paths = _outputs(args.out, args.force, _extras(args))
+    # an unfinished run's own pictures (its corrupted input) are there to be rewritten when it resumes
+    paths = _outputs(args.out, args.force or args.resume, _extras(args))
     if args.threads:
         torch.set_num_threads(args.threads)
     ckpt = _checkpoint(paths["image"], args.resume, args.force)

@@ -40,8 +40,10 @@ def _check_request(args: argparse.Namespace, X: np.ndarray) -> None:
     if data and n > 1 and not np.ptp(X, axis=0).any():
         raise UsageError(f"all {n} samples in {args.input} are identical: there is nothing to cluster")
     if args.k != "auto":
-        if args.k >= n:
-            raise UsageError(f"--k {args.k} needs more than {args.k} samples; {args.input} has {n}")
+        if args.k > n:
+            raise UsageError(f"--k {args.k} is larger than the number of samples ({n}) in {args.input}")
+        if args.k == n:
+            raise UsageError(f"--k {args.k} equals the number of samples: every sample would be its own cluster")
         if 2 * args.k > n:
             raise UsageError(
                 f"--k {args.k} on {n} samples: at least {2 * args.k - n} clusters would hold a single sample "
