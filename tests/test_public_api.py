@@ -1,4 +1,5 @@
-"""Every ``unsup.x.y`` name that README.md and docs/*.md mention imports, and each sub-package's lazy exports resolve without loading torch at ``import``."""
+"""Every ``unsup.x.y`` name that README.md and docs/*.md mention imports, and each sub-package's lazy exports
+resolve without loading torch at ``import``."""
 
 import importlib
 import pathlib

@@ -5,16 +5,19 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 
 def new_run_dir(root: str | os.PathLike, prefix: str) -> Path:
     """Create and return a fresh folder ``root/prefix-YYYYmmdd-HHMMSS[-N]``; never reuses an existing one."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
+    root = prepare_dir(root)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for i in range(1000):
         path = root / (f"{prefix}-{stamp}" + (f"-{i}" if i else ""))
@@ -32,6 +35,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a shared file should get what open() would give
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -65,12 +69,73 @@ def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+@contextmanager
+def heartbeat(what: str, every: float = 10.0) -> Iterator[None]:
+    """Print ``unsup: WHAT ... N s`` to stderr every ``every`` seconds until the block ends: a sign of life for
+    long steps that have no progress bar of their own."""
+    stop, t0 = threading.Event(), time.perf_counter()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            print(f"unsup: {what} ... {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def refuse_overwrite(path: str | os.PathLike, force: bool = False) -> Path:
-    """Return ``path`` as a Path, raising ``FileExistsError`` if it exists and ``force`` is false."""
+    """:func:`prepare_outputs` for one file: ``path`` as a Path, checked, its missing parent folders created."""
+    return prepare_outputs([path], force)[0]
+
+
+def prepare_outputs(paths: Iterable[str | os.PathLike], force: bool = False) -> list[Path]:
+    """Check every output file before anything is written, then create their missing parent folders.
+
+    Raises ``FileExistsError`` for an existing file without ``force``, ``IsADirectoryError`` for a folder,
+    ``NotADirectoryError`` when a parent is a file and ``PermissionError`` for a folder we cannot write to; on any
+    of these nothing has been created."""
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder; give a file name")
+        if path.exists() and not force:
+            raise FileExistsError(f"{path} exists; pass --force to overwrite it")
+        _check_writable_folder(path.parent, path)
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return paths
+
+
+def prepare_dir(path: str | os.PathLike) -> Path:
+    """Check that the output folder ``path`` exists or can be created, and is writable; create it."""
     path = Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass --force to overwrite it")
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{path} is a file, not a folder")
+    _check_writable_folder(path, path)
+    path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _check_writable_folder(folder: Path, target: Path) -> None:
+    """``folder`` (to hold ``target``) is writable, or its nearest existing ancestor is a writable folder."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise NotADirectoryError(f"cannot write {target}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {target}: folder {existing} is not writable")
 
 
 def _jsonable(obj: Any) -> Any:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unsup._run import new_run_dir, write_json
+from unsup._run import heartbeat, new_run_dir, write_json
 
 if TYPE_CHECKING:
     from unsup.cli import CLI
@@ -43,7 +43,8 @@ def run_demo(root: str | Path = "runs", seed: int = 0, only: list[str] | None = 
         out.mkdir()
         t0 = time.perf_counter()
         print(f"[demo] {name} ...", flush=True)
-        result = getattr(importlib.import_module(module), func)(out, seed)
+        with heartbeat(f"demo {name}"):
+            result = getattr(importlib.import_module(module), func)(out, seed)
         result["seconds"] = round(time.perf_counter() - t0, 2)
         summary["steps"][name] = result
         print(f"[demo] {name} done in {result['seconds']} s -> {out}", flush=True)

@@ -138,3 +138,25 @@ def test_invert_a_trained_gan_run(tmp_path, capsys):
     wrong = write_png(tmp_path / "w.png", np.ones((16, 16)))
     capsys.readouterr()
     assert "8x8" in one_line_error(capsys, ["restore", "invert", str(run), wrong, "--out", str(tmp_path / "y.png")])
+
+
+def test_an_interrupted_run_with_sigma_resumes_to_the_uninterrupted_result(tmp_path, image, capsys, monkeypatch):
+    from unsup.restore import dip
+
+    argv = ["restore", "denoise", image, "--sigma", "25", "--iters", "150"]
+    assert main([*argv, "--out", str(tmp_path / "whole.png")]) == 0
+    step, calls = dip._step, []
+
+    def interrupt_at_120(*a, **kw):
+        calls.append(1)
+        if len(calls) > 120:
+            raise KeyboardInterrupt
+        return step(*a, **kw)
+
+    monkeypatch.setattr(dip, "_step", interrupt_at_120)
+    assert main([*argv, "--out", str(tmp_path / "cut.png")]) == 130
+    assert (tmp_path / "cut.input.png").is_file() and (tmp_path / "cut.ckpt.pt").is_file()
+    monkeypatch.setattr(dip, "_step", step)
+    assert main([*argv, "--out", str(tmp_path / "cut.png"), "--resume"]) == 0  # its own input.png is no obstacle
+    whole, cut = (np.asarray(Image.open(tmp_path / f"{n}.png")) for n in ("whole", "cut"))
+    assert np.array_equal(whole, cut)

@@ -83,11 +83,16 @@ def _train(args: argparse.Namespace) -> int:
             run = Path(holder[0])
         cfg.out = str(run)
     trainer = Trainer(game, data, cfg, evaluate=evaluator(data), joined=joined)
+    if args.resume:
+        trainer.load(run / "checkpoint.pt")  # fit loads it again; here only to refuse a resume with nothing to do
+        if trainer.step >= cfg.steps:
+            raise ValueError(f"{run} is already at step {trainer.step}; pass --steps above {trainer.step} to go on")
     if trainer.rank == 0 and not args.resume:
         spec.save(run, cfg)
-    trainer.fit(resume=bool(args.resume))
+    logs = trainer.fit(resume=bool(args.resume))
     if trainer.rank == 0:
-        print(f"run folder: {run}")
+        summary = {"run": str(run), "step": trainer.step, **{k: float(v) for k, v in logs.items()}}
+        print(json.dumps(summary) if args.json else f"run folder: {run}")
     return 0
 
 
@@ -115,6 +120,8 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.n < 1:
+        raise ValueError(f"--n must be >= 1; got {args.n}")
     import torch
 
     from unsup.gan.runs import load_run
@@ -168,6 +175,7 @@ def register(cli: CLI) -> None:
                    "(fast on GPUs and AVX512_BF16 CPUs; slower than fp32 elsewhere)")  # fmt: skip
     p.add_argument("--out", default="runs", help="parent folder of the fresh run folder (default runs)")
     p.add_argument("--resume", metavar="RUN", help="continue RUN (to --steps iterations)")
+    p.add_argument("--json", action="store_true", help="print the run folder, step and last losses as one JSON line")
 
     p = cli.group_command("gan", "sample", _sample, "Draw samples from a trained GAN run; writes a PNG.")
     p.add_argument("run", metavar="RUN")

@@ -83,25 +83,27 @@ def register(cli: CLI) -> None:
 
 
 def demo(out: Path, seed: int) -> dict:
-    """Conditional DCGAN on the 8x8 digits (~20 s of CPU): per-class grid, latent pictures, label fidelity."""
+    """Conditional DCGAN on the 8x8 digits (~20 s of CPU): per-class grid, latent pictures, label fidelity.
+
+    The network is trained by ``unsup gan train`` into a run folder under ``out`` (for ``unsup gan sample RUN``)."""
     import torch
 
-    from unsup.data.images import digits
-    from unsup.gan.conditional import ConditionalConfig, ConditionalGAN, FixedLabel
-    from unsup.gan.trainer import TrainConfig, train
+    from unsup.cli import command_run
+    from unsup.gan.conditional import FixedLabel
+    from unsup.gan.runs import load_run
     from unsup.gan.traversal import save_grid
     from unsup.metrics.scores import sample_scores
 
-    torch.manual_seed(seed)
-    data = digits(labels=True)
-    game = ConditionalGAN(ConditionalConfig(channels=1, size=8, latent_dim=16, embed_dim=8, g_width=16))
-    cfg = TrainConfig(steps=400, batch=64, lr_d=2e-3, lr_g=2e-3, betas=(0.5, 0.99), seed=seed, out=str(out / "run"),
-                      ckpt_every=400, sample_every=400, log_every=50, progress=False)  # fmt: skip
     t0 = time.perf_counter()
-    train(game, data, cfg)
+    run = command_run(out, ["gan", "train", "--data", "digits", "--model", "dcgan", "--conditional", "--loss", "ns",
+                            "--model-opt", "latent_dim=16", "--model-opt", "embed_dim=8", "--model-opt", "g_width=16",
+                            "--steps", "400", "--batch", "64", "--lr-d", "2e-3", "--lr-g", "2e-3", "--beta1", "0.5",
+                            "--beta2", "0.99", "--seed", str(seed), "--ckpt-every", "400", "--sample-every", "400",
+                            "--log-every", "50"])  # fmt: skip
     seconds = time.perf_counter() - t0
+    data, game, _ = load_run(run)
     torch.manual_seed(seed)
     save_grid(game.sample(100), 10, out / "per-class.png")  # column k: class k
     latent_pictures(FixedLabel(game.G, 3), game.latent_dim, out, "label3", rows=4, steps=8)
     scores = sample_scores(data, game.sample(1000))
-    return {"train_seconds": round(seconds, 1), **scores}
+    return {"run": str(run), "train_seconds": round(seconds, 1), **scores}

@@ -105,19 +105,18 @@ def demo(out: Path, seed: int) -> dict:
     import numpy as np
     import torch
 
-    from unsup.data.sprites import sprites
-    from unsup.gan.infogan import build_infogan_cr, q_encoder, q_probe
-    from unsup.gan.trainer import TrainConfig, Trainer
+    from unsup.cli import command_run
+    from unsup.gan.infogan import q_encoder, q_probe
     from unsup.gan.traversal import plot_factors_vs_codes, save_grid, traversal_grid
     from unsup.metrics.disentangle import factor_vae_score, mig
 
-    torch.manual_seed(seed)
-    data = sprites()
-    game = build_infogan_cr(data, loss="ns", **DEMO_RECIPE)
-    cfg = TrainConfig(steps=DEMO_STEPS, batch=16, lr_d=1e-3, lr_g=1e-3, seed=seed, out=str(out), progress=False,
-                      ckpt_every=DEMO_STEPS, sample_every=DEMO_STEPS)  # fmt: skip
-    Trainer(game, data, cfg).fit()
-    game.eval()
+    recipe = [a for k, v in DEMO_RECIPE.items() for a in ("--model-opt", f"{k}={json.dumps(v)}")]
+    steps = str(DEMO_STEPS)
+    run = command_run(out, ["gan", "train", "--data", "sprites", "--model", "infogan-cr", "--loss", "ns", *recipe,
+                            "--steps", steps, "--batch", "16", "--lr-d", "1e-3", "--lr-g", "1e-3", "--beta1", "0.5",
+                            "--beta2", "0.999", "--seed", str(seed), "--ckpt-every", steps,
+                            "--sample-every", steps])  # fmt: skip
+    data, game = _load(str(run))
     torch.manual_seed(seed)
     save_grid(torch.cat([traversal_grid(game, 10) for _ in range(3)]), 10, out / "traverse.png")
     images, factors = data.factors.all_images()
@@ -125,7 +124,7 @@ def demo(out: Path, seed: int) -> dict:
     plot_factors_vs_codes(codes, factors, data.factors.factor_names, out / "factors-vs-codes.png")
     probe = q_probe(game, data.factors)
     rng = np.random.default_rng(seed)
-    return {"steps": DEMO_STEPS, "factor_vae": factor_vae_score(probe, rng), "mig": mig(probe, rng)}
+    return {"run": str(run), "steps": DEMO_STEPS, "factor_vae": factor_vae_score(probe, rng), "mig": mig(probe, rng)}
 
 
 DEMO_STEPS = 250

@@ -71,6 +71,8 @@ def setup_distributed(device: str = "auto") -> tuple[int, int, torch.device]:
     """(rank, world size, device); joins the process group when launched by torchrun."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     cuda = torch.cuda.is_available() if device == "auto" else device.startswith("cuda")
+    if cuda and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: no CUDA device is available (use cpu or auto)")
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if cuda else "gloo")
     rank = dist.get_rank() if world > 1 else 0

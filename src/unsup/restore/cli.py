@@ -9,13 +9,14 @@ one. ``--sigma`` (denoise) and generated masks (inpaint) corrupt INPUT themselve
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from unsup._run import refuse_overwrite, write_json
+from unsup._run import prepare_outputs, write_json
 from unsup.restore.images import load_image, load_mask, psnr, save_image, ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem, block_mask, random_mask, text_mask
 
@@ -32,9 +33,7 @@ def _outputs(out: str, force: bool, extra: tuple[str, ...] = ()) -> dict[str, Pa
     stem = out_p.with_suffix("")
     paths = {"image": out_p, **{k: Path(f"{stem}.{k}.png") for k in ("strip", "curves", *extra)}}
     paths["json"] = Path(f"{stem}.json")
-    for p in paths.values():
-        refuse_overwrite(p, force)
-    out_p.parent.mkdir(parents=True, exist_ok=True)
+    prepare_outputs(paths.values(), force)
     return paths
 
 
@@ -116,10 +115,13 @@ def _dip(args: argparse.Namespace) -> int:
     if preset not in PRESETS:
         raise ValueError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
     iters = _iters(args.iters)
+    if getattr(args, "sigma", None) is not None and args.sigma < 0:
+        raise ValueError(f"--sigma is a noise level (std on the 0-255 scale) and must be >= 0; got {args.sigma}")
     if args.task == "sr" and args.factor < 2:
         raise ValueError(f"--factor must be >= 2, got {args.factor}")
     img = load_image(args.input)
-    paths = _outputs(args.out, args.force, _extras(args))
+    # an unfinished run's own pictures (its corrupted input) are there to be rewritten when it resumes
+    paths = _outputs(args.out, args.force or args.resume, _extras(args))
     if args.threads:
         torch.set_num_threads(args.threads)
     ckpt = _checkpoint(paths["image"], args.resume, args.force)
@@ -142,8 +144,16 @@ def _dip(args: argparse.Namespace) -> int:
         record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth), best_psnr=res.best_psnr)
     write_json(paths["json"], {**record, "history": res.history})
     ckpt.unlink(missing_ok=True)
-    print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
+    _report(record, paths["image"], args.json)
     return 0
+
+
+def _report(record: dict, image: Path, as_json: bool) -> None:
+    """The run's summary on stdout: ``key=value ... -> IMAGE``, or one JSON line (``--json``)."""
+    if as_json:
+        print(json.dumps({**record, "image": str(image)}))
+    else:
+        print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {image}")
 
 
 def _checkpoint(out: Path, resume: bool, force: bool) -> Path:
@@ -210,7 +220,7 @@ def _invert(args: argparse.Namespace) -> int:
     if truth is not None:
         record.update(psnr=psnr(res.image, truth), ssim=ssim(res.image, truth))
     write_json(paths["json"], {**record, "z": res.z.tolist(), "restart_losses": res.restart_losses})
-    print(" ".join(f"{k}={v}" for k, v in record.items()) + f" -> {paths['image']}")
+    _report(record, paths["image"], args.json)
     return 0
 
 
@@ -233,6 +243,7 @@ def register(cli: CLI) -> None:
         p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
         p.add_argument("--force", action="store_true", help="overwrite existing outputs")
         p.add_argument("--resume", action="store_true", help="continue the interrupted run saved in OUT.ckpt.pt")
+        p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
         if task == "denoise":
             p.add_argument("--sigma", type=float, help="first add Gaussian noise of this std (0-255 scale)")
         if task == "inpaint":
@@ -254,3 +265,4 @@ def register(cli: CLI) -> None:
     p.add_argument("--noise", type=float, default=0.05, help="initial latent noise std (decays to 0)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON line")

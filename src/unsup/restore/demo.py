@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
 from pathlib import Path
 
 import numpy as np
 
-from unsup.restore.images import psnr, save_image, to_tensor
+from unsup.restore.images import load_image, psnr, save_image
 
 
 def _chelsea(size: int) -> np.ndarray:
@@ -22,29 +22,28 @@ def _chelsea(size: int) -> np.ndarray:
 
 
 def step(out: Path, seed: int) -> dict:
-    """Noisy chelsea (sigma 25/255) -> DIP (cpu-denoise net, automatic stop) and NL-means; PNGs into ``out``."""
+    """Noisy chelsea (sigma 25/255) -> DIP by ``unsup restore denoise`` (preset demo-denoise, automatic stop), and
+    NL-means. ``out`` gets ``clean.png``, the command's ``dip.png`` / ``.input.png`` / ``.strip.png`` /
+    ``.curves.png`` / ``.json`` and ``nl_means.png``; an interrupted step continues with the same command plus
+    ``--resume`` (see ``resume_command`` in the summary)."""
+    from unsup.cli import build_parser
     from unsup.restore.baselines import nl_means
-    from unsup.restore.dip import fit_dip
-    from unsup.restore.plots import curves, snapshot_strip
-    from unsup.restore.presets import PRESETS
-    from unsup.restore.problem import Problem
 
-    truth = _chelsea(64)
-    noisy = np.clip(truth + np.random.default_rng(seed).normal(0, 25 / 255, truth.shape), 0, 1).astype(np.float32)
-    # a 64x64 image needs fewer steps than the preset's budget: shorter patience and cap keep the step short
-    config = replace(PRESETS["cpu-denoise"], max_iters=700, patience=50)
-    res = fit_dip(Problem(to_tensor(noisy)), config, truth=truth, seed=seed, progress=False)
-    save_image(out / "noisy.png", noisy)
-    save_image(out / "dip.png", res.image)
+    save_image(out / "clean.png", _chelsea(64))
+    argv = ["restore", "denoise", str(out / "clean.png"), "--out", str(out / "dip.png"), "--sigma", "25",
+            "--preset", "demo-denoise", "--seed", str(seed)]  # fmt: skip
+    args = build_parser().parse_args(argv)
+    args.func(args)
+    record = json.loads((out / "dip.json").read_text())
+    truth, noisy = load_image(out / "clean.png"), load_image(out / "dip.input.png")
     classical = nl_means(noisy, 25 / 255)
     save_image(out / "nl_means.png", classical)
-    snapshot_strip(out / "dip_strip.png", res.snapshots, first=noisy)
-    curves(out / "dip_curves.png", res.history, res.stop_iter)
     return {
         "psnr_noisy": round(psnr(noisy, truth), 2),
         "psnr_nl_means": round(psnr(classical, truth), 2),
-        "psnr_dip": round(psnr(res.image, truth), 2),
-        "dip_best_psnr": round(res.best_psnr[1], 2),
-        "dip_stop_iter": res.stop_iter,
-        "dip_iters": res.iters,
+        "psnr_dip": round(record["psnr"], 2),
+        "dip_best_psnr": round(record["best_psnr"][1], 2),
+        "dip_stop_iter": record["stop_iter"],
+        "dip_iters": record["iters_run"],
+        "resume_command": "unsup " + " ".join(argv) + " --resume",
     }

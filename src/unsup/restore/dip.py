@@ -297,10 +297,14 @@ def fit_dip(
     problem = problem.to(device)
     net, z, opt, watch, backtrack = _setup(config, problem, seed, device)
     total = config.max_iters if iters is None else iters
+    # An automatic run usually stops well before its cap: the bar's total is the cap, and the label says so.
+    rule = f" (stops itself by the {config.stop} rule; total = cap)" if iters is None else ""
     rec, start, ema, kept, t0 = _Recorder(truth, total, ssim_every, device, None), 0, None, None, time.perf_counter()
     if checkpoint is not None and os.path.exists(checkpoint):  # before the bar: a bad file is one clean line
         start, ema, kept = _load(checkpoint, net, opt, watch, backtrack, rec, device)
-    rec.bar = bar = tqdm(total=total, initial=start, desc=f"DIP {problem.task}", disable=not progress, leave=False)
+    rec.bar = bar = tqdm(
+        total=total, initial=start, desc=f"DIP {problem.task}{rule}", disable=not progress, leave=False
+    )
     view = problem.paste_known if config.keep_observed else (lambda x: x)  # what is recorded and returned
     t = start - 1
     for t in range(start, total):

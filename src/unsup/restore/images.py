@@ -20,6 +20,8 @@ def load_image(path: str | os.PathLike, gray: bool = False) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an image file")
     if not path.is_file():
         raise FileNotFoundError(f"no such image file: {path}")
     try:

@@ -1,19 +1,32 @@
-"""Spectral clustering: similarity graphs, Laplacians, cuts, eigensolvers and the estimators."""
+"""Spectral clustering: similarity graphs, Laplacians, cuts, eigensolvers and the estimators.
 
-from unsup.spectral.assign import cluster_qr, discretize, eigengap
-from unsup.spectral.cuts import cut, normalized_cut, partition_objectives, ratio_cut, volume
-from unsup.spectral.eigen import Spectrum, smallest_eigenpairs
-from unsup.spectral.estimators import SpectralClustering, SpectralEmbedding
-from unsup.spectral.graph import (
-    epsilon_graph,
-    gaussian_kernel,
-    gaussian_knn_graph,
-    knn_graph,
-    knn_search,
-    precomputed_affinity,
-    self_tuning_graph,
-)
-from unsup.spectral.laplacian import degree, laplacian
+Names are imported on first use (PEP 562), so ``unsup cluster --help`` starts without scikit-learn.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "assign": ("cluster_qr", "discretize", "eigengap"),
+    "cuts": ("cut", "normalized_cut", "partition_objectives", "ratio_cut", "volume"),
+    "eigen": ("Spectrum", "smallest_eigenpairs"),
+    "estimators": ("SpectralClustering", "SpectralEmbedding"),
+    "graph": (
+        "epsilon_graph",
+        "gaussian_kernel",
+        "gaussian_knn_graph",
+        "knn_graph",
+        "knn_search",
+        "precomputed_affinity",
+        "self_tuning_graph",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+
+# Imported now (NumPy and SciPy only): the function ``laplacian`` must shadow the submodule of the same name.
+from unsup.spectral.laplacian import degree, laplacian  # noqa: E402
 
 __all__ = [
     "SpectralClustering",
@@ -38,3 +51,15 @@ __all__ = [
     "smallest_eigenpairs",
     "volume",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -8,8 +8,7 @@ from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
 
 from unsup._threads import limit_threads
-
-METHODS = ("kmeans", "discretize", "cluster_qr")
+from unsup.spectral.options import METHODS
 
 
 def eigengap(eigenvalues: np.ndarray, max_clusters: int | None = None) -> int:

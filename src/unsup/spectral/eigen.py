@@ -32,11 +32,11 @@ from sklearn.utils import check_random_state
 
 from unsup._threads import limit_threads
 from unsup.spectral.laplacian import degree, laplacian
+from unsup.spectral.options import SOLVERS
 
 if TYPE_CHECKING:
     from scipy.sparse.linalg import LinearOperator
 
-SOLVERS = ("auto", "dense", "amg", "lobpcg", "arpack")
 DENSE_MAX = 300
 ARPACK_MAX = 20000
 

@@ -17,13 +17,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from unsup.spectral import graph
-from unsup.spectral.assign import METHODS, assign_labels, eigengap
-from unsup.spectral.eigen import SOLVERS, smallest_eigenpairs
+from unsup.spectral.assign import assign_labels, eigengap
+from unsup.spectral.eigen import smallest_eigenpairs
 from unsup.spectral.laplacian import KINDS, degree, inv_sqrt_degree
+from unsup.spectral.options import AFFINITIES, METHODS, SOLVERS
 
 # Below this many samples the graph fits in cache and reordering it buys nothing.
 REORDER_MIN = 20_000
-AFFINITIES = ("knn", "mutual_knn", "rbf", "self_tuning", "epsilon", "precomputed")
 
 
 class _SpectralBase(BaseEstimator):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from unsup._run import atomic_write_bytes, new_run_dir, refuse_overwrite
+from unsup._run import atomic_write_bytes, new_run_dir, prepare_outputs
 from unsup.cli import CLI, UsageError
 from unsup.data.images import IMAGE_SUFFIXES
 from unsup.translate.presets import PRESETS, build_model, preset
@@ -157,9 +157,10 @@ def _apply(args: argparse.Namespace) -> int:
         raise UsageError(f"--direction {args.direction}: this run translates {' and '.join(model.directions)} only")
     files = _inputs(args.inputs)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out {out} is a file, not a folder")
     channels = model.cfg.ch_a if args.direction == "AtoB" else model.cfg.ch_b
-    targets = [refuse_overwrite(out / f"{p.stem}_{args.direction}.png", args.force) for p in files]
+    targets = prepare_outputs([out / f"{p.stem}_{args.direction}.png" for p in files], args.force)
     seen: dict[Path, Path] = {}
     for src, dst in zip(files, targets, strict=True):
         if dst in seen:
