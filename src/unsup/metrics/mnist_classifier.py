@@ -59,12 +59,7 @@ class LeNet(nn.Module):
         )  # fmt: skip
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, 10))
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """``[N, 1, 28, 28]`` -> ``[N, 128]`` penultimate activations."""
-        return self.body(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x))
+    features, forward = DigitCNN.features, DigitCNN.forward  # same body -> head split
 
 
 # judge name -> (architecture, shipped weights, training seed)
