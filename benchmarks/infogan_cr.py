@@ -32,6 +32,7 @@ from unsup._run import new_run_dir, write_json
 from unsup._threads import watch_parent
 from unsup.gan.runs import parse_options
 
+KEYS = ("factor_vae", "mig", "sap_discrete", "sap_continuous", "dci_disentanglement", "beta_vae", "seconds")
 # steps, batch, learning rates and the InfoGAN options of each preset. dsprites-paper is the reference's dSprites
 # schedule: 28 epochs of 737,280 images at batch 64, 5 codes + 5 noise, Q weight 0.05 on a unit-variance Gaussian
 # log-likelihood (= 0.025 on the squared error), α = 2 from iteration 288,000, no gap.
@@ -168,7 +169,7 @@ def summarize(rows: list[dict]) -> dict:
     for m in sorted({r["model"] for r in rows}):
         rs = [r for r in rows if r["model"] == m]
         out[m] = {k: (float(np.mean([r[k] for r in rs])), float(np.std([r[k] for r in rs])))
-                  for k in ("factor_vae", "mig", "sap", "dci_disentanglement", "beta_vae", "seconds")}  # fmt: skip
+                  for k in KEYS}  # fmt: skip
     by_seed = {}
     for r in rows:
         by_seed.setdefault(r["seed"], {})[r["model"]] = r["factor_vae"]
@@ -178,7 +179,7 @@ def summarize(rows: list[dict]) -> dict:
 
 
 def format_table(rows: list[dict], summary: dict) -> str:
-    keys = ("factor_vae", "mig", "sap", "dci_disentanglement", "beta_vae", "seconds")
+    keys = KEYS
     lines = ["| model | seed | " + " | ".join(keys) + " |", "|---" * (len(keys) + 2) + "|"]
     for r in sorted(rows, key=lambda r: (r["model"], r["seed"])):
         lines.append(f"| {r['model']} | {r['seed']} | " + " | ".join(f"{r[k]:.3f}" if k != "seconds" else f"{r[k]:.0f}"

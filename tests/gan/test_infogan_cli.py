@@ -48,7 +48,7 @@ def test_disentangle_prints_json_and_model_centrality_for_several_runs(runs, cap
     capsys.readouterr()
     assert main(["gan", "disentangle", str(runs[0]), "--votes", "20", "--samples", "200"]) == 0
     one = json.loads(capsys.readouterr().out)
-    assert {"factor_vae", "mig", "sap", "beta_vae", "dci_disentanglement"} <= set(one)
+    assert {"factor_vae", "mig", "sap_discrete", "sap_continuous", "beta_vae", "dci_disentanglement"} <= set(one)
     assert 0 <= one["factor_vae"] <= 1
     assert main(["gan", "disentangle", *map(str, runs), "--votes", "16", "--samples", "200"]) == 0
     both = json.loads(capsys.readouterr().out)

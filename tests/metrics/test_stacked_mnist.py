@@ -100,3 +100,38 @@ def test_user_torchscript_feature_extractor(tmp_path):
         load_feature_extractor(tmp_path / "junk.pt")
     with pytest.raises(FileNotFoundError):
         load_feature_extractor(tmp_path / "missing.pt")
+
+
+def test_second_judge_is_independent_and_accurate():
+    from unsup.metrics.mnist_classifier import JUDGES, LeNet
+
+    arch, path, seed = JUDGES["lenet"]
+    assert arch is LeNet and seed != JUDGES["cnn"][2] and path.is_file()
+    judge = load_classifier(arch="lenet")
+    x, y = load_mnist()
+    _, test = held_out_split(y, 100, seed)  # the digits its training run (seed 1) held out
+    acc = (predict(judge, to_unit_range(x[test][:, None], 255.0)) == torch.as_tensor(y[test])).float().mean()
+    assert acc >= 0.97
+    with pytest.raises(ValueError, match="arch"):
+        load_classifier(arch="resnet")
+
+
+def test_bench_scores_with_both_judges_and_states_their_spread():
+    from unsup.gan.stacked_mnist_bench import judge_scores, judge_spread, summarize
+
+    data = stacked_mnist_dataset(600, seed=3)
+    s = judge_scores(data.images)
+    true = mode_scores(data.labels)["modes"]
+    assert abs(s["modes"] - true) <= 10 and abs(s["modes_lenet"] - true) <= 20  # both read real digits
+    base = {"d_preset": "quarter", "steps": 10}
+    results = [
+        {**base, "pack": 1, "modes": 300, "kl": 3.0, "modes_lenet": 420, "kl_lenet": 2.4},
+        {**base, "pack": 2, "modes": 450, "kl": 2.2, "modes_lenet": 530, "kl_lenet": 2.1},
+        {**base, "pack": 2, "modes": 470, "kl": 2.0},  # scored before the second judge: left out of its columns
+    ]
+    rows = summarize(results)
+    assert rows[1]["modes_mean"] == 460 and rows[1]["modes_lenet_mean"] == 530
+    spread = judge_spread(results)
+    assert spread["modes_max"] == 120 and spread["kl_max"] == pytest.approx(0.6) and spread["trials"] == 2
+    assert spread["same_kl_ranking"] and spread["same_modes_ranking"]
+    assert judge_spread(results[2:]) is None

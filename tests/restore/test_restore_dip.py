@@ -35,13 +35,32 @@ def test_psnr_to_truth_rises_over_the_first_iterations():
 def test_auto_stop_ends_the_run_and_returns_the_kept_output():
     truth = smooth_image(16, 1)
     noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.2, truth.shape), 0, 1).astype(np.float32)
-    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=400, patience=30, ema=0.5, holdout=0.2)
+    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=400, patience=30, ema=0.5, holdout=0.2, refit=0.0)
     res = fit_dip(Problem(to_tensor(noisy)), cfg, truth=truth, progress=False)
-    assert res.stopped and res.iters < 400
+    assert res.stopped and res.iters < 400 and res.refit_iters == 0
     assert res.iters == res.stop_iter + 30 + 1
     # the returned image is the EMA output at the iteration the rule picked, and it beats the noisy input
     assert psnr(res.image, truth) == pytest.approx(res.psnr_at(res.stop_iter), abs=0.01)
     assert psnr(res.image, truth) > psnr(noisy, truth) + 3
+
+
+def test_refit_after_the_stop_is_a_fit_of_all_pixels_for_the_chosen_count(tmp_path):
+    truth = smooth_image(16, 1)
+    noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.2, truth.shape), 0, 1).astype(np.float32)
+    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=200, patience=20, ema=0.5, holdout=0.2, refit=0.5)
+    ckpt = tmp_path / "run.ckpt.pt"
+    res = fit_dip(Problem(to_tensor(noisy)), cfg, truth=truth, progress=False, checkpoint=ckpt, checkpoint_every=7)
+    n = round(0.5 * (res.stop_iter + 1))
+    assert res.refit_iters == n and res.iters == res.stop_iter + 20 + 1 + n
+    assert not (tmp_path / "run.ckpt.pt.refit").exists()  # the refit's own checkpoint is removed when it ends
+    # the same seed on all pixels (the variance rule holds nothing out) for n steps gives exactly that image
+    full = fit_dip(Problem(to_tensor(noisy)), DIPConfig(TINY, lr=0.05, reg_noise=0.0, ema=0.5, stop="variance"),
+                   iters=n, truth=truth, progress=False)  # fmt: skip
+    np.testing.assert_array_equal(res.image, full.image)
+    assert res.history["refit_psnr"] == full.history["psnr"]
+    assert res.history["psnr"][-1][0] == res.stop_iter + 20  # the held-out run's record is kept beside it
+    with pytest.raises(ValueError, match="refit"):
+        DIPConfig(TINY, refit=-0.1)
 
 
 def test_holdout_pixels_are_kept_out_of_the_fit():

@@ -9,13 +9,17 @@ play the factors (used by :func:`model_centrality`).
 Implemented after the reference definitions (Locatello et al. 2019's disentanglement_lib choices unless noted):
 
 - :func:`factor_vae_score` (Kim & Mnih 2018): fix one factor, find the code of least normalised variance,
-  majority-vote classifier from that code to the factor; its held-out accuracy.
+  majority-vote classifier from that code to the factor; its held-out accuracy. Codes whose spread (std) is below
+  0.05 are pruned first, as in disentanglement_lib's study configuration (``prune=0``: only collapsed codes).
 - :func:`mig` (Chen et al. 2018): mean over factors of ``(I(z_a; v) − I(z_b; v)) / H(v)`` for the two codes with
   the most mutual information, codes discretised into 20 equal-width bins.
-- :func:`sap` (Kumar et al. 2018): mean over factors of the gap between the two best per-code R² scores (the
-  paper's continuous-factor form, factors taken as ordinal values).
-- :func:`dci` (Eastwood & Williams 2018): random-forest importances R (codes × factors); disentanglement,
-  completeness (1 − entropy of R's rows / columns) and informativeness (held-out accuracy).
+- :func:`sap` (Kumar et al. 2018): mean over factors of the gap between the two best per-code scores. The
+  discrete-factor form (default, the setting of disentanglement_lib's studies) scores a code by the held-out
+  accuracy of a linear SVM (C = 0.01, balanced classes) from that one code to the factor; the continuous form by
+  its R² with the factor taken as an ordinal value.
+- :func:`dci` (Eastwood & Williams 2018): importances R (codes × factors) from gradient-boosted trees per factor
+  (disentanglement_lib's model; ``importance="forest"``: a random forest); disentanglement, completeness
+  (1 − entropy of R's rows / columns) and informativeness (held-out accuracy).
 - :func:`beta_vae_score` (Higgins et al. 2017): logistic regression from the mean ``|z1 − z2|`` over pairs sharing
   a factor to that factor; held-out accuracy.
 - :func:`model_centrality` (Lin et al. 2020): a model's mean pairwise FactorVAE score against the other models,
@@ -24,19 +28,24 @@ Implemented after the reference definitions (Locatello et al. 2019's disentangle
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import mutual_info_score
+from sklearn.svm import LinearSVC
 
 if TYPE_CHECKING:
     from unsup.data.sprites import FactorImages
 
 Encoder = Callable[[np.ndarray], np.ndarray]  # images (n, C, H, W) -> codes (n, D)
+SAP_FORMS = ("discrete", "continuous")
+DCI_IMPORTANCES = ("gbt", "forest")
 
 
 @dataclass
@@ -108,15 +117,27 @@ def _fixed_factor_batches(probe: Probe, n: int, batch: int, rng: np.random.Gener
 
 
 def factor_vae_score(
-    probe: Probe, rng: np.random.Generator, n_train: int = 1000, n_eval: int = 500, batch: int = 64, n_var: int = 5000
+    probe: Probe,
+    rng: np.random.Generator,
+    n_train: int = 1000,
+    n_eval: int = 500,
+    batch: int = 64,
+    n_var: int = 5000,
+    prune: float = 0.05,
 ) -> float:
-    """FactorVAE score in [0, 1]: held-out accuracy of the majority vote ``argmin_d Var(z_d / σ_d) -> fixed factor``."""
+    """FactorVAE score in [0, 1]: held-out accuracy of the majority vote ``argmin_d Var(z_d / σ_d) -> fixed factor``.
+
+    Codes with global std ``σ_d < prune`` do not vote (disentanglement_lib's studies: 0.05); ``prune=0`` drops only
+    collapsed codes (zero spread).
+    """
     if min(n_train, n_eval, n_var) < 1 or batch < 2:
         raise ValueError(
             f"n_train, n_eval, n_var must be >= 1 and batch >= 2; got {n_train}, {n_eval}, {n_var}, {batch}"
         )
-    scale = probe.represent(probe.sample_factors(n_var, rng)).std(0)
-    active = scale > 1e-8  # collapsed codes cannot vote
+    if prune < 0:
+        raise ValueError(f"prune must be >= 0; got {prune}")
+    scale = probe.represent(probe.sample_factors(n_var, rng)).std(0, ddof=1)
+    active = scale >= prune if prune > 0 else scale > 1e-8
 
     def votes(n: int) -> np.ndarray:
         z, k = _fixed_factor_batches(probe, n, batch, rng)
@@ -149,28 +170,90 @@ def mig(probe: Probe, rng: np.random.Generator, n: int = 10_000, bins: int = 20)
     return float(np.mean((top[0] - second)[keep] / h[keep]))
 
 
-def sap(probe: Probe, rng: np.random.Generator, n: int = 5000) -> float:
-    """Separated Attribute Predictability: mean over factors of the top-two gap in per-code R² on ``n`` samples."""
+def sap(probe: Probe, rng: np.random.Generator, n: int = 5000, n_test: int = 2500, form: str = "discrete") -> float:
+    """Separated Attribute Predictability in [0, 1] from ``n`` samples (and ``n_test`` held out, discrete form)."""
     z, f = _sample(probe, n, rng)
-    zc, fc = z - z.mean(0), f - f.mean(0)
-    cov = zc.T @ fc
-    denom = np.outer((zc**2).sum(0), (fc**2).sum(0))
-    r2 = np.divide(cov**2, denom, out=np.zeros_like(cov), where=denom > 0)  # (D, K)
-    top = np.sort(r2, axis=0)[::-1]
+    zt, ft = _sample(probe, n_test, rng) if form == "discrete" else (None, None)
+    return sap_score(z, f, zt, ft, form)
+
+
+def sap_score(
+    z: np.ndarray,
+    f: np.ndarray,
+    z_test: np.ndarray | None = None,
+    f_test: np.ndarray | None = None,
+    form: str = "discrete",
+) -> float:
+    """SAP of codes ``z`` (n, D) for factors ``f`` (n, K): mean over factors of the top-two gap in per-code score.
+
+    ``form="discrete"``: a code's score is the accuracy on ``(z_test, f_test)`` of a linear SVM (C = 0.01, balanced
+    class weights) trained from that code alone on ``(z, f)``; ``"continuous"``: its R² with the factor on ``(z, f)``.
+    """
+    if form not in SAP_FORMS:
+        raise ValueError(f"form must be one of {SAP_FORMS}; got {form!r}")
+    if form == "continuous":
+        zc, fc = z - z.mean(0), f - f.mean(0)
+        cov = zc.T @ fc
+        denom = np.outer((zc**2).sum(0), (fc**2).sum(0))
+        score = np.divide(cov**2, denom, out=np.zeros_like(cov), where=denom > 1e-12)  # (D, K)
+    else:
+        if z_test is None or f_test is None:
+            raise ValueError("form='discrete' needs z_test and f_test")
+        score = np.array([[_code_accuracy(z[:, i], f[:, j], z_test[:, i], f_test[:, j]) for j in range(f.shape[1])]
+                          for i in range(z.shape[1])])  # fmt: skip
+    top = np.sort(score, axis=0)[::-1]
     return float(np.mean(top[0] - (top[1] if len(top) > 1 else 0.0)))
 
 
+def _code_accuracy(c: np.ndarray, y: np.ndarray, c_test: np.ndarray, y_test: np.ndarray) -> float:
+    """Held-out accuracy of a linear SVM from one code to one discrete factor (0 if the factor never varies)."""
+    if len(np.unique(y)) < 2:
+        return float(np.mean(y_test == y[0]))
+    with warnings.catch_warnings():  # C = 0.01 converges slowly on raw codes; the reference runs it the same way
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = LinearSVC(C=0.01, class_weight="balanced").fit(c[:, None], y)
+    return float(np.mean(clf.predict(c_test[:, None]) == y_test))
+
+
 def dci(
-    probe: Probe, rng: np.random.Generator, n_train: int = 3000, n_test: int = 1000, seed: int = 0
+    probe: Probe,
+    rng: np.random.Generator,
+    n_train: int = 3000,
+    n_test: int = 1000,
+    seed: int = 0,
+    importance: str = "gbt",
 ) -> dict[str, float]:
-    """DCI disentanglement, completeness and informativeness from random-forest importances ``R`` (D × K)."""
+    """DCI disentanglement, completeness and informativeness of ``n_train`` + ``n_test`` sampled codes."""
     z, f = _sample(probe, n_train + n_test, rng)
+    return dci_scores(z[:n_train], f[:n_train], z[n_train:], f[n_train:], importance, seed)
+
+
+def dci_scores(
+    z: np.ndarray, f: np.ndarray, z_test: np.ndarray, f_test: np.ndarray, importance: str = "gbt", seed: int = 0
+) -> dict[str, float]:
+    """DCI of codes ``z`` (n, D) for discrete factors ``f`` (n, K); informativeness is accuracy on the test pair.
+
+    Importances ``R`` (D × K) are the impurity importances of one classifier per factor: gradient-boosted trees with
+    scikit-learn's defaults (100 depth-3 trees, as disentanglement_lib) or ``importance="forest"`` (50 trees, depth
+    10), both seeded with ``seed``.
+    """
+    if importance not in DCI_IMPORTANCES:
+        raise ValueError(f"importance must be one of {DCI_IMPORTANCES}; got {importance!r}")
     R, acc = [], []
     for j in range(f.shape[1]):
-        rf = RandomForestClassifier(n_estimators=50, max_depth=10, max_features=None, random_state=seed, n_jobs=1)
-        rf.fit(z[:n_train], f[:n_train, j])
-        R.append(rf.feature_importances_)
-        acc.append(rf.score(z[n_train:], f[n_train:, j]))
+        if importance == "gbt":
+            model = GradientBoostingClassifier(random_state=seed)
+        else:
+            model = RandomForestClassifier(
+                n_estimators=50, max_depth=10, max_features=None, random_state=seed, n_jobs=1
+            )
+        if len(np.unique(f[:, j])) < 2:  # a constant factor: nothing to predict, no importance
+            R.append(np.zeros(z.shape[1]))
+            acc.append(float(np.mean(f_test[:, j] == f[0, j])))
+            continue
+        model.fit(z, f[:, j])
+        R.append(model.feature_importances_)
+        acc.append(model.score(z_test, f_test[:, j]))
     R = np.abs(np.array(R).T)  # (D, K)
     return {
         "disentanglement": _dci_disentanglement(R),
@@ -213,14 +296,17 @@ def all_metrics(probe: Probe, seed: int = 0, votes: int = 1000, samples: int = 1
     """Every metric above on one probe, each from its own seeded stream (a flat dict for JSON).
 
     ``votes``: training votes of the FactorVAE and BetaVAE classifiers (half as many held out), each vote a batch
-    of 64 images; ``samples``: images for MIG, SAP and DCI (DCI trains on three quarters of them).
+    of 64 images; ``samples``: images for MIG, SAP and DCI (SAP's discrete form and DCI train on three quarters of
+    them and test on the rest). SAP is reported in both forms, ``sap_discrete`` (disentanglement_lib's studies) and
+    ``sap_continuous``.
     """
     if votes < 2 or samples < 8:
         raise ValueError(f"votes must be >= 2 and samples >= 8; got {votes}, {samples}")
     out = {
         "factor_vae": factor_vae_score(probe, np.random.default_rng(seed), n_train=votes, n_eval=votes // 2),
         "mig": mig(probe, np.random.default_rng(seed + 1), n=samples),
-        "sap": sap(probe, np.random.default_rng(seed + 2), n=samples),
+        "sap_discrete": sap(probe, np.random.default_rng(seed + 2), n=samples * 3 // 4, n_test=samples // 4),
+        "sap_continuous": sap(probe, np.random.default_rng(seed + 2), n=samples, form="continuous"),
         "beta_vae": beta_vae_score(probe, np.random.default_rng(seed + 4), n_train=votes, n_eval=votes // 2),
     }
     d = dci(probe, np.random.default_rng(seed + 3), n_train=samples * 3 // 4, n_test=samples // 4)

@@ -3,7 +3,9 @@ offline Fréchet distance / KID (on its 128-d penultimate features).
 
 Trained by :func:`train_classifier` on the bundled 5,000-digit subset (4,000 train / 1,000 held out) with random
 affine augmentation; the weights ship as ``mnist_cnn.npz`` next to this file (``benchmarks/mnist_classifier.py``
-reproduces them and reports the held-out accuracy).
+reproduces them and reports the held-out accuracy). A second, independently trained judge of another architecture
+(:class:`LeNet`, seed 1, ``mnist_lenet.npz``) gives Stacked-MNIST mode counts a second opinion: the count of modes
+depends on the judge, so both are reported (:data:`JUDGES`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,28 @@ class DigitCNN(nn.Module):
         return self.head(self.body(x))
 
 
+class LeNet(nn.Module):
+    """LeNet-style judge, no BatchNorm: ``[N, 1, 28, 28]`` in [-1, 1] -> ``[N, 10]`` logits (5x5 convs, 16/32 ch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),  # 12x12
+            nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),  # 4x4
+            nn.Linear(512, 128), nn.ReLU(),
+        )  # fmt: skip
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, 10))
+
+    features, forward = DigitCNN.features, DigitCNN.forward  # same body -> head split
+
+
+# judge name -> (architecture, shipped weights, training seed)
+JUDGES: dict[str, tuple[type[nn.Module], Path, int]] = {
+    "cnn": (DigitCNN, WEIGHTS, 0),
+    "lenet": (LeNet, Path(__file__).with_name("mnist_lenet.npz"), 1),
+}
+
+
 def augment(x: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
     """Random affine jitter of ``[N, 1, H, W]`` in [-1, 1]: rotation ±12°, scale 0.9-1.1, shift ±2.5 px."""
     n = len(x)
@@ -59,14 +83,23 @@ def augment(x: torch.Tensor, gen: torch.Generator | None) -> torch.Tensor:
 
 
 def train_classifier(
-    images: torch.Tensor, labels: torch.Tensor, epochs: int = 30, batch_size: int = 64, lr: float = 3e-3, seed: int = 0
-) -> DigitCNN:
-    """Train :class:`DigitCNN` on ``[N, 1, 28, 28]`` images in [-1, 1] with AdamW + one-cycle LR and augmentation."""
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    epochs: int = 30,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    seed: int = 0,
+    arch: str = "cnn",
+) -> nn.Module:
+    """Train a :data:`JUDGES` architecture (default :class:`DigitCNN`) on ``[N, 1, 28, 28]`` images in [-1, 1]
+    with AdamW + one-cycle LR and augmentation."""
     if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
         raise ValueError(f"images must have shape [N, 1, 28, 28], got {tuple(images.shape)}")
+    if arch not in JUDGES:
+        raise ValueError(f"arch must be one of {sorted(JUDGES)}; got {arch!r}")
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = DigitCNN()
+    model = JUDGES[arch][0]()
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
     steps = epochs * math.ceil(len(images) / batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
@@ -82,7 +115,7 @@ def train_classifier(
 
 
 @torch.no_grad()
-def predict(model: DigitCNN, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """``[N, 1, 28, 28]`` -> ``[N]`` predicted digits (on the model's device, returned on the CPU)."""
     device = next(model.parameters()).device
     return torch.cat([model(b.to(device)).argmax(1).cpu() for b in images.split(batch_size)])
@@ -96,7 +129,7 @@ def held_out_split(labels: np.ndarray, n_test_per_class: int = 100, seed: int = 
     return train, np.sort(test)
 
 
-def save_weights(model: DigitCNN, path: str | os.PathLike = WEIGHTS) -> None:
+def save_weights(model: nn.Module, path: str | os.PathLike = WEIGHTS) -> None:
     """Store the state dict as float16 NumPy arrays (small, and loading it runs no pickle)."""
     import io
 
@@ -111,14 +144,18 @@ def save_weights(model: DigitCNN, path: str | os.PathLike = WEIGHTS) -> None:
 _CACHE: dict[str, DigitCNN] = {}
 
 
-def load_classifier(path: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> DigitCNN:
-    """The trained classifier in eval mode (the shipped weights unless ``path`` names another ``.npz``)."""
-    path = Path(path) if path is not None else WEIGHTS
-    key = f"{path.resolve()}:{device}"
+def load_classifier(
+    path: str | os.PathLike | None = None, device: str | torch.device = "cpu", arch: str = "cnn"
+) -> nn.Module:
+    """A trained judge in eval mode: ``arch``'s shipped weights unless ``path`` names another ``.npz``."""
+    if arch not in JUDGES:
+        raise ValueError(f"arch must be one of {sorted(JUDGES)}; got {arch!r}")
+    path = Path(path) if path is not None else JUDGES[arch][1]
+    key = f"{path.resolve()}:{device}:{arch}"
     if key not in _CACHE:
         if not path.is_file():
             raise FileNotFoundError(f"classifier weights {path} missing; run benchmarks/mnist_classifier.py")
-        model = DigitCNN()
+        model = JUDGES[arch][0]()
         with np.load(path) as arrays:
             state = {k: torch.as_tensor(arrays[k]) for k in arrays.files}
         ref = model.state_dict()
