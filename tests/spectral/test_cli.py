@@ -66,7 +66,7 @@ def test_cluster_npy_high_dimensional_plot(tmp_path, capsys):
         ("1,2\n3,abc\n5,6\n", ["--k", "2"], "non-numeric"),
         ("1,2\n3,4\n5,6\n", ["--k", "9"], "larger than the number of samples"),
         ("1,2\n3,4\n5,6\n", ["--k", "0"], "--k"),
-        ("1,2\n3,4\n5,6\n", ["--affinity", "cosine"], "affinity"),
+        ("1,2\n3,4\n5,6\n", ["--affinity", "cosin"], "affinity"),
     ],
 )
 def test_cluster_bad_input_is_one_line_error(tmp_path, capsys, content, args, message):

@@ -28,6 +28,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import eigsh, lobpcg
 from sklearn.utils import check_random_state
 
 from unsup._threads import limit_threads
@@ -67,11 +68,13 @@ def smallest_eigenpairs(
     """The ``n_eigenpairs`` smallest eigenpairs of the ``kind`` Laplacian of the symmetric affinity ``W`` (n, n).
 
     ``kind="rw"`` returns ``L_sym``'s eigenvectors (same eigenvalues as ``L_rw``). ``tol`` is LOBPCG's residual
-    tolerance (default ``1e-5``).
+    tolerance (default ``1e-5``) or ARPACK's relative accuracy (default: machine precision). A float32 ``W`` is
+    solved in float32 (half the memory) and gives float32 eigenvectors; ``solver=None`` means ``"auto"``.
     """
+    solver = "auto" if solver is None else solver
     if solver not in SOLVERS:
         raise ValueError(f"eigen_solver must be one of {SOLVERS}, got {solver!r}")
-    W = sp.csr_matrix(W, dtype=np.float64)
+    W = sp.csr_matrix(W, dtype=np.float32 if W.dtype == np.float32 else np.float64)
     n = W.shape[0]
     if not 1 <= n_eigenpairs <= n:
         raise ValueError(f"number of eigenpairs must be in [1, n_samples={n}], got {n_eigenpairs}")
@@ -104,7 +107,7 @@ def _solve(W, n_eigenpairs: int, norm: str, solver: str, tol, random_state) -> S
             values.extend(vals)
             vectors.extend((idx, v) for v in vecs.T)
     order = np.argsort(np.asarray(values), kind="stable")[:n_eigenpairs]
-    out = np.zeros((n, len(order)))
+    out = np.zeros((n, len(order)), dtype=W.dtype)
     for j, i in enumerate(order):
         idx, v = vectors[i]
         out[idx, j] = v
@@ -122,19 +125,18 @@ def _component_pairs(L, null, m, solver, tol, random_state):
         vals, vecs = scipy.linalg.eigh(L.toarray(), subset_by_index=[0, m])
         return vals[1:], vecs[:, 1:], "dense"
     if solver == "arpack" or (solver == "auto" and n <= ARPACK_MAX):
-        return _arpack(L, null, m, random_state)
+        return _arpack(L, null, m, tol, random_state)
     return _lobpcg(L, null, m, solver != "lobpcg", tol, random_state)
 
 
 def _lobpcg(L, null, m, use_amg, tol, random_state):
-    from scipy.sparse.linalg import lobpcg
-
     n = L.shape[0]
+    null = null.astype(L.dtype)
     rng = check_random_state(random_state)
     M = amg_preconditioner(L, null) if use_amg else None
     # No oversampling: the cost per iteration grows with the block, and clustered graphs have their gap right
     # after the m-th vector (circles, n = 100k: block 1 took 12 iterations, block 3 took 18 at 3x the cost each).
-    X0 = rng.standard_normal((n, m))
+    X0 = rng.standard_normal((n, m)).astype(L.dtype)
     tol = 1e-5 if tol is None else tol
     with warnings.catch_warnings():
         # LOBPCG warns when it stops a hair above tol; we check the residuals ourselves below.
@@ -167,12 +169,10 @@ def amg_preconditioner(L: sp.csr_matrix, null: np.ndarray) -> LinearOperator:
     return ml.aspreconditioner()
 
 
-def _arpack(L, null, m, random_state):
-    from scipy.sparse.linalg import eigsh
-
-    v0 = check_random_state(random_state).uniform(-1, 1, L.shape[0])
+def _arpack(L, null, m, tol, random_state):
+    v0 = check_random_state(random_state).uniform(-1, 1, L.shape[0]).astype(L.dtype)
     # Shift-invert around a small negative sigma keeps (L - σI) non-singular while targeting the bottom.
-    vals, vecs = eigsh(L.tocsc(), k=m + 1, sigma=-1e-3, which="LM", v0=v0)
+    vals, vecs = eigsh(L.tocsc(), k=m + 1, sigma=-1e-3, which="LM", v0=v0, tol=0 if tol is None else tol)
     order = np.argsort(vals)
     vals, vecs = vals[order], vecs[:, order]
     # Drop the eigenvector most aligned with the known null vector.
