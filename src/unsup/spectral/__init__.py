@@ -4,6 +4,7 @@ from unsup.spectral.assign import cluster_qr, discretize, eigengap
 from unsup.spectral.cuts import cut, normalized_cut, partition_objectives, ratio_cut, volume
 from unsup.spectral.eigen import Spectrum, smallest_eigenpairs
 from unsup.spectral.estimators import SpectralClustering, SpectralEmbedding
+from unsup.spectral.functional import spectral_clustering, spectral_embedding
 from unsup.spectral.graph import (
     epsilon_graph,
     gaussian_kernel,
@@ -36,5 +37,7 @@ __all__ = [
     "ratio_cut",
     "self_tuning_graph",
     "smallest_eigenpairs",
+    "spectral_clustering",
+    "spectral_embedding",
     "volume",
 ]

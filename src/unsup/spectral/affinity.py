@@ -49,7 +49,8 @@ def warn_unused(params: dict, affinity) -> None:
         value = params.get(param, default)
         used = name == "callable" and param == "kernel_params" or name in _USES[param]
         if value is not None and value != default and not used:
-            hint = " (scikit-learn's default affinity is 'rbf'; ours is 'knn')" if param == "gamma" else ""
+            default_knn = param == "gamma" and name == "knn"
+            hint = " (scikit-learn's default affinity is 'rbf'; ours is 'knn')" if default_knn else ""
             warnings.warn(
                 f"{param}={value!r} is not used by affinity={name!r} and is ignored{hint}", UserWarning, stacklevel=4
             )

@@ -84,7 +84,9 @@ class _SpectralBase(BaseEstimator):
         return X
 
     def _neighbours(self, n_samples: int) -> int:
-        return min(self.n_neighbors, n_samples - 1)
+        """Neighbours per point other than itself; scikit-learn's "nearest_neighbors" counts the point."""
+        own = self.n_neighbors - 1 if self.affinity == "nearest_neighbors" else self.n_neighbors
+        return max(min(own, n_samples - 1), 1)
 
     @property
     def _solver_tol(self):
@@ -320,7 +322,7 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         self.verbose = verbose
 
     def fit(self, X, y=None):
-        """Cluster ``X`` (n_samples, n_features), dense or sparse, or an (n, n) affinity if ``affinity="precomputed"``."""
+        """Cluster ``X`` (n_samples, n_features), dense or sparse; an (n, n) affinity if ``affinity="precomputed"``."""
         self._check_params()
         X = self._validate_X(X)
         n = X.shape[0]
