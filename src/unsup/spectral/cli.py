@@ -29,6 +29,18 @@ def _k(value: str):
     return k
 
 
+SCALES = ("none", "standard", "robust")
+
+
+def scale_columns(X: np.ndarray, how: str) -> np.ndarray:
+    """Columns of ``X`` (n, d) as they are ("none"), to zero mean and unit variance ("standard"), or to zero
+    median and unit interquartile range ("robust", for columns with outliers)."""
+    from sklearn.preprocessing import RobustScaler, StandardScaler
+
+    scalers = {"standard": StandardScaler, "robust": RobustScaler}
+    return X if how == "none" else scalers[how]().fit_transform(X)
+
+
 def _fit(args: argparse.Namespace, X: np.ndarray) -> tuple[SpectralClustering, np.ndarray, float]:
     """The fitted model, its labels (n,) and the fit's wall time in seconds."""
     from unsup.spectral import SpectralClustering
@@ -39,13 +51,14 @@ def _fit(args: argparse.Namespace, X: np.ndarray) -> tuple[SpectralClustering, n
         n_neighbors=args.n_neighbors,
         gamma=args.gamma,
         eps=args.eps,
+        metric=args.metric,
         laplacian=args.laplacian,
         eigen_solver=args.solver,
         assign_labels=args.assign,
         random_state=args.seed,
     )
     t0 = time.perf_counter()
-    labels = model.fit_predict(X)
+    labels = model.fit_predict(scale_columns(X, args.scale))
     return model, labels, time.perf_counter() - t0
 
 
@@ -111,9 +124,9 @@ def cluster_command(args: argparse.Namespace) -> int:
 
 def register(cli: CLI) -> None:
     """Add ``unsup cluster``."""
+    from unsup.spectral.affinity import AFFINITIES
     from unsup.spectral.assign import METHODS
     from unsup.spectral.eigen import SOLVERS
-    from unsup.spectral.estimators import AFFINITIES
     from unsup.spectral.laplacian import KINDS
 
     p = cli.command("cluster", cluster_command, "Spectral clustering of a CSV/NPY/NPZ file (rows = samples).")
@@ -124,6 +137,13 @@ def register(cli: CLI) -> None:
     p.add_argument("--n-neighbors", type=int, default=10)
     p.add_argument("--gamma", type=float, help="rbf width, 1/sigma^2 (default: median heuristic)")
     p.add_argument("--eps", type=float, help="radius for --affinity epsilon")
+    p.add_argument("--metric", default="euclidean", help="distance for the graph affinities (e.g. cosine)")
+    p.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="none",
+        help="scale columns first: standard (mean 0, variance 1) or robust (median 0, IQR 1); default none",
+    )
     p.add_argument("--laplacian", choices=KINDS, default="sym")
     p.add_argument("--solver", choices=SOLVERS, default="auto")
     p.add_argument("--assign", choices=METHODS, default="kmeans")

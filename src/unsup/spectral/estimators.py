@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.metrics.pairwise import euclidean_distances
+from sklearn.neighbors import VALID_METRICS
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -43,7 +44,7 @@ class _SpectralBase(BaseEstimator):
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "gamma": [Interval(Real, 0, None, closed="neither"), None],
         "eps": [Interval(Real, 0, None, closed="neither"), None],
-        "metric": [str, callable],
+        "metric": [StrOptions(set(VALID_METRICS["brute"])), callable],
         "degree": [Interval(Real, 0, None, closed="left"), None],
         "coef0": [Real, None],
         "kernel_params": [dict, None],
