@@ -25,18 +25,9 @@ def spectral_clustering(
 ) -> np.ndarray:
     """Labels (n,) of the graph with symmetric affinity ``affinity`` (n, n), dense or sparse: the same as
     ``SpectralClustering(n_clusters, affinity="precomputed", ...).fit(affinity).labels_``."""
-    model = SpectralClustering(
-        n_clusters,
-        affinity="precomputed",
-        n_components=n_components,
-        eigen_solver=eigen_solver,
-        random_state=random_state,
-        n_init=n_init,
-        eigen_tol=eigen_tol,
-        assign_labels=assign_labels,
-        verbose=verbose,
-    )
-    return model.fit(affinity).labels_
+    options = dict(n_components=n_components, eigen_solver=eigen_solver, random_state=random_state, n_init=n_init)
+    options.update(eigen_tol=eigen_tol, assign_labels=assign_labels, verbose=verbose)
+    return SpectralClustering(n_clusters, affinity="precomputed", **options).fit(affinity).labels_
 
 
 def spectral_embedding(
