@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from unsup._run import atomic_write_bytes, refuse_overwrite
 from unsup.cli import CLI, UsageError
@@ -96,7 +97,7 @@ def _print_summary(result: dict, outputs: list[str], as_json: bool) -> None:
 def cluster_command(args: argparse.Namespace) -> int:
     """``unsup cluster``: cluster the input file, write the requested outputs, print a summary; exit status 0."""
     from unsup.data.tabular import load_table
-    from unsup.spectral import partition_objectives
+    from unsup.spectral import partition_objectives, precomputed_affinity
 
     outputs = [p for p in (args.out, args.plot, args.eigen_plot) if p]
     for path in outputs:
@@ -105,6 +106,9 @@ def cluster_command(args: argparse.Namespace) -> int:
     if args.k != "auto" and args.k > X.shape[0]:
         raise UsageError(f"--k {args.k} is larger than the number of samples ({X.shape[0]})")
     model, labels, seconds = _fit(args, X)
+    # A kernel's affinity_matrix_ is dense with its diagonal (as scikit-learn's); cuts are on the graph solved.
+    W = model.affinity_matrix_
+    W = W if sp.issparse(W) else precomputed_affinity(W)
     result = {
         "input": str(args.input),
         "n_samples": int(X.shape[0]),
@@ -115,7 +119,7 @@ def cluster_command(args: argparse.Namespace) -> int:
         "eigen_solver": model.eigen_solver_,
         "eigenvalues": model.eigenvalues_.tolist(),
         "seconds": round(seconds, 3),
-        **partition_objectives(model.affinity_matrix_, labels),
+        **partition_objectives(W, labels),
     }
     _write_outputs(args, X, model, labels)
     _print_summary(result, outputs, args.json)
