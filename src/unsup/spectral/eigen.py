@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 SOLVERS = ("auto", "dense", "amg", "lobpcg", "arpack")
 DENSE_MAX = 300
 ARPACK_MAX = 20000
+# kNN graphs of high-dimensional or sparse data (text) have no locality, and the sparse LU of shift-invert fills
+# in: TF-IDF, n = 10,000, 20 pairs: arpack 66 s, amg 5.4 s, lobpcg 3.3 s (benchmarks/spectral_text.py corpus).
+ARPACK_MAX_NONLOCAL = 2000
 
 
 @dataclass
@@ -64,12 +67,14 @@ def smallest_eigenpairs(
     solver: str = "auto",
     tol: float | None = None,
     random_state: int | np.random.RandomState | None = None,
+    arpack_max: int | None = None,
 ) -> Spectrum:
     """The ``n_eigenpairs`` smallest eigenpairs of the ``kind`` Laplacian of the symmetric affinity ``W`` (n, n).
 
     ``kind="rw"`` returns ``L_sym``'s eigenvectors (same eigenvalues as ``L_rw``). ``tol`` is LOBPCG's residual
     tolerance (default ``1e-5``) or ARPACK's relative accuracy (default: machine precision). A float32 ``W`` is
     solved in float32 (half the memory) and gives float32 eigenvectors; ``solver=None`` means ``"auto"``.
+    ``arpack_max``: the largest component "auto" gives to ARPACK (default ``ARPACK_MAX``).
     """
     solver = "auto" if solver is None else solver
     if solver not in SOLVERS:
@@ -82,10 +87,10 @@ def smallest_eigenpairs(
     # One BLAS thread: the work here is sparse or tall-skinny, and multi-threaded BLAS pools spin-wait, which
     # made this step up to 10x slower on a shared 2-core machine.
     with limit_threads(1, "blas"):
-        return _solve(W, n_eigenpairs, norm, solver, tol, random_state)
+        return _solve(W, n_eigenpairs, norm, solver, (tol, random_state, arpack_max or ARPACK_MAX))
 
 
-def _solve(W, n_eigenpairs: int, norm: str, solver: str, tol, random_state) -> Spectrum:
+def _solve(W, n_eigenpairs: int, norm: str, solver: str, options: tuple) -> Spectrum:
     n = W.shape[0]
     n_comp, comp = connected_components(W, directed=False)
     sizes = np.bincount(comp)
@@ -102,7 +107,7 @@ def _solve(W, n_eigenpairs: int, norm: str, solver: str, tol, random_state) -> S
         m = min(extra, len(idx) - 1)
         if m > 0:
             Wc = W[idx][:, idx] if n_comp > 1 else W
-            vals, vecs, how = _component_pairs(laplacian(Wc, norm), null, m, solver, tol, random_state)
+            vals, vecs, how = _component_pairs(laplacian(Wc, norm), null, m, solver, *options)
             used = how if len(idx) == sizes.max() else used
             values.extend(vals)
             vectors.extend((idx, v) for v in vecs.T)
@@ -124,13 +129,13 @@ def fix_signs(V: np.ndarray) -> np.ndarray:
     return V
 
 
-def _component_pairs(L, null, m, solver, tol, random_state):
+def _component_pairs(L, null, m, solver, tol, random_state, arpack_max):
     """The ``m`` smallest non-trivial eigenpairs of a connected component's Laplacian ``L`` (n_c, n_c)."""
     n = L.shape[0]
     if solver == "dense" or (solver == "auto" and n <= DENSE_MAX) or n < 5 * (m + 1):
         vals, vecs = scipy.linalg.eigh(L.toarray(), subset_by_index=[0, m])
         return vals[1:], vecs[:, 1:], "dense"
-    if solver == "arpack" or (solver == "auto" and n <= ARPACK_MAX):
+    if solver == "arpack" or (solver == "auto" and n <= arpack_max):
         return _arpack(L, null, m, tol, random_state)
     return _lobpcg(L, null, m, solver != "lobpcg", tol, random_state)
 

@@ -29,7 +29,7 @@ from unsup.spectral.affinity import (
     warn_unused,
 )
 from unsup.spectral.assign import METHODS, assign_labels, eigengap
-from unsup.spectral.eigen import SOLVERS, smallest_eigenpairs
+from unsup.spectral.eigen import ARPACK_MAX_NONLOCAL, SOLVERS, smallest_eigenpairs
 from unsup.spectral.laplacian import KINDS, degree, inv_sqrt_degree
 
 # Below this many samples the graph fits in cache and reordering it buys nothing.
@@ -143,8 +143,16 @@ class _SpectralBase(BaseEstimator):
         """Fit the affinity and eigenpairs; returns the raw eigenvectors (n, n_eigenpairs)."""
         order = self._locality_order(X)
         A, W = self._affinity(X if order is None else X[order])
+        # Graphs of sparse or high-dimensional data have no locality: ARPACK's LU fills in, AMG does not.
+        local = self._kind not in GRAPHS or graph.has_locality(X)
         spec = smallest_eigenpairs(
-            W, min(n_eigenpairs, X.shape[0]), self.laplacian, self.eigen_solver, self._solver_tol, self.random_state
+            W,
+            min(n_eigenpairs, X.shape[0]),
+            self.laplacian,
+            self.eigen_solver,
+            self._solver_tol,
+            self.random_state,
+            arpack_max=None if local else ARPACK_MAX_NONLOCAL,
         )
         V, components = spec.eigenvectors, spec.components
         if order is not None:  # back to the caller's row order

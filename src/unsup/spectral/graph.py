@@ -66,7 +66,7 @@ def weight_dtype(X) -> type:
 
 
 def _use_kdtree(X, metric: str) -> bool:
-    return metric in _EUCLIDEAN and not sp.issparse(X) and X.shape[1] <= _KDTREE_MAX_DIM
+    return metric in _EUCLIDEAN and has_locality(X)
 
 
 def _kdtree(X: np.ndarray) -> cKDTree:
@@ -83,9 +83,12 @@ def spatial_order(X: np.ndarray) -> np.ndarray | None:
     is cache-friendly: for 10^6 shuffled circles the kNN graph took 1.7 s instead of 3.8, the AMG set-up 1.5 s
     instead of 2.9 and LOBPCG 3.2 s instead of 4.2 (``python benchmarks/spectral_phases.py --n 1000000``).
     """
-    if sp.issparse(X) or X.shape[1] > _KDTREE_MAX_DIM:
-        return None
-    return _kdtree(np.asarray(X, dtype=np.float64)).indices
+    return _kdtree(np.asarray(X, dtype=np.float64)).indices if has_locality(X) else None
+
+
+def has_locality(X) -> bool:
+    """Whether ``X`` (n, d) is dense and low-dimensional enough (d ≤ 16) for a kd-tree to mean locality."""
+    return not sp.issparse(X) and X.shape[1] <= _KDTREE_MAX_DIM
 
 
 def _directed(values: np.ndarray, ind: np.ndarray) -> sp.csr_matrix:
