@@ -186,3 +186,12 @@ def test_same_answer_as_sklearn_rbf_on_blobs():
     theirs = SkSpectralClustering(3, affinity="rbf", gamma=0.5, random_state=0).fit(X)
     np.testing.assert_allclose(ours.affinity_matrix_, theirs.affinity_matrix_)
     assert adjusted_rand_score(ours.labels_, theirs.labels_) == 1
+
+
+def test_n_jobs_is_accepted_and_changes_nothing():
+    X, y = tfidf_like(300)
+    one = SpectralClustering(3, metric="cosine", random_state=0).fit(X)
+    two = SpectralClustering(3, metric="cosine", n_jobs=2, random_state=0).fit(X)
+    assert (one.affinity_matrix_ != two.affinity_matrix_).nnz == 0
+    np.testing.assert_array_equal(one.labels_, two.labels_)
+    assert SpectralEmbedding(2, n_jobs=-1).get_params()["n_jobs"] == -1

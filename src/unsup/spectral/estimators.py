@@ -12,6 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import parallel_config
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import VALID_METRICS
@@ -52,6 +53,7 @@ class _SpectralBase(BaseEstimator):
         "eigen_solver": [StrOptions(set(SOLVERS)), None],
         "eigen_tol": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"}), None],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
     }
 
     def __sklearn_tags__(self):
@@ -142,7 +144,8 @@ class _SpectralBase(BaseEstimator):
     def _fit_spectrum(self, X, n_eigenpairs: int):
         """Fit the affinity and eigenpairs; returns the raw eigenvectors (n, n_eigenpairs)."""
         order = self._locality_order(X)
-        A, W = self._affinity(X if order is None else X[order])
+        with parallel_config(n_jobs=self.n_jobs):  # scikit-learn's neighbour searches read it
+            A, W = self._affinity(X if order is None else X[order])
         # Graphs of sparse or high-dimensional data have no locality: ARPACK's LU fills in, AMG does not.
         local = self._kind not in GRAPHS or graph.has_locality(X)
         spec = smallest_eigenpairs(
@@ -266,6 +269,8 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
     max_clusters : int, default=20. Upper bound for ``n_clusters="auto"``.
     n_components : int or None. Eigenvectors in the embedding (None: the number of clusters).
     verbose : bool, default=False. Report the label-assignment step (and k-means' iterations).
+    n_jobs : int or None. Parallel jobs for scikit-learn's neighbour search (brute force: sparse, high-dimensional
+        or non-Euclidean data); results do not depend on it.
     random_state : int, RandomState or None.
 
     A parameter set for an affinity that does not use it (e.g. ``gamma`` with "knn") is reported by a
@@ -310,6 +315,7 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         kernel_params=None,
         n_components=None,
         verbose=False,
+        n_jobs=None,
     ):
         self.n_clusters = n_clusters
         self.affinity = affinity
@@ -329,6 +335,7 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         self.kernel_params = kernel_params
         self.n_components = n_components
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     def fit(self, X, y=None):
         """Cluster ``X`` (n_samples, n_features), dense or sparse; an (n, n) affinity if ``affinity="precomputed"``."""
@@ -397,6 +404,7 @@ class SpectralEmbedding(TransformerMixin, _SpectralBase):
         degree=None,
         coef0=None,
         kernel_params=None,
+        n_jobs=None,
     ):
         self.n_components = n_components
         self.affinity = affinity
@@ -411,6 +419,7 @@ class SpectralEmbedding(TransformerMixin, _SpectralBase):
         self.degree = degree
         self.coef0 = coef0
         self.kernel_params = kernel_params
+        self.n_jobs = n_jobs
 
     def _callable_affinity(self, X):
         return check_affinity(np.asarray(self.affinity(X), dtype=X.dtype), "the affinity callable")
