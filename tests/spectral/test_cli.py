@@ -66,7 +66,7 @@ def test_cluster_npy_high_dimensional_plot(tmp_path, capsys):
         ("1,2\n3,abc\n5,6\n", ["--k", "2"], "non-numeric"),
         ("1,2\n3,4\n5,6\n", ["--k", "9"], "larger than the number of samples"),
         ("1,2\n3,4\n5,6\n", ["--k", "0"], "--k"),
-        ("1,2\n3,4\n5,6\n", ["--affinity", "cosine"], "affinity"),
+        ("1,2\n3,4\n5,6\n", ["--affinity", "cosin"], "affinity"),
     ],
 )
 def test_cluster_bad_input_is_one_line_error(tmp_path, capsys, content, args, message):
@@ -76,3 +76,35 @@ def test_cluster_bad_input_is_one_line_error(tmp_path, capsys, content, args, me
     assert main(["cluster", str(path), *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("unsup: error:") and message in err[0]
+
+
+@pytest.fixture
+def wine_csv(tmp_path):
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    path = tmp_path / "wine.csv"
+    np.savetxt(path, X, delimiter=",")
+    return path, y
+
+
+def test_cluster_scale_standardises_columns(wine_csv, tmp_path):
+    # wine's columns span 0.1 (hue) to 1,680 (proline): unscaled, proline alone decides the kNN graph.
+    path, y = wine_csv
+    ari = {}
+    for scale in ("none", "standard", "robust"):
+        out = tmp_path / f"{scale}.csv"
+        assert main(["cluster", str(path), "--k", "3", "--scale", scale, "--out", str(out)]) == 0
+        ari[scale] = adjusted_rand_score(y, np.loadtxt(out, skiprows=1))
+    assert ari["none"] < 0.5 and ari["standard"] > 0.85 and ari["robust"] > 0.8
+
+
+def test_cluster_metric_and_bad_scale(wine_csv, capsys):
+    path, _ = wine_csv
+    assert main(["cluster", str(path), "--k", "3", "--scale", "standard", "--metric", "cosine", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_clusters"] == 3
+    assert main(["cluster", str(path), "--scale", "zscore"]) == 2
+    assert "--scale" in capsys.readouterr().err
+    assert main(["cluster", str(path), "--metric", "cosin"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "metric" in err[0]

@@ -160,7 +160,7 @@ def test_bad_parameters_name_themselves():
     with pytest.raises(ValueError, match="n_clusters"):
         SpectralClustering(30).fit(X)
     with pytest.raises(ValueError, match="affinity"):
-        SpectralClustering(2, affinity="cosine").fit(X)
+        SpectralClustering(2, affinity="cosin").fit(X)
     with pytest.raises(ValueError, match="eps"):
         SpectralClustering(2, affinity="epsilon").fit(X)
     with pytest.raises(ValueError, match="NaN|infinity"):
@@ -180,18 +180,14 @@ def test_embedding_separates_iris_setosa():
         assert abs(np.corrcoef(new[:, j], model.embedding_[:, j])[0, 1]) > 0.95
 
 
-def _expected_failures(estimator):
-    # fit_transform returns the exact eigenvectors; transform(X_train) is the Nyström extension, which agrees only
-    # approximately (the OR-symmetrised kNN graph's row for x_i is not x_i's own k nearest neighbours).
-    if isinstance(estimator, SpectralEmbedding):
-        reason = "transform(X_train) is the Nyström approximation of fit_transform(X_train)"
-        return {name: reason for name in ("check_transformer_general", "check_transformer_data_not_an_array")}
-    return {}
-
-
 @parametrize_with_checks(
-    [SpectralClustering(3, random_state=0), SpectralEmbedding(2, random_state=0)],
-    expected_failed_checks=_expected_failures,
+    [
+        SpectralClustering(3, random_state=0),
+        SpectralEmbedding(2, random_state=0),
+        SpectralClustering(3, affinity="rbf", random_state=0),
+        SpectralEmbedding(2, affinity="self_tuning", random_state=0),
+    ]
 )
 def test_sklearn_estimator_checks(estimator, check):
+    # No expected failures: transform(X_train) returns the training embedding exactly (see _nystrom).
     check(estimator)

@@ -13,6 +13,7 @@ _WHERE = {
     "cuts": ("cut", "normalized_cut", "partition_objectives", "ratio_cut", "volume"),
     "eigen": ("Spectrum", "smallest_eigenpairs"),
     "estimators": ("SpectralClustering", "SpectralEmbedding"),
+    "functional": ("spectral_clustering", "spectral_embedding"),
     "graph": (
         "epsilon_graph",
         "gaussian_kernel",
@@ -49,6 +50,8 @@ __all__ = [
     "ratio_cut",
     "self_tuning_graph",
     "smallest_eigenpairs",
+    "spectral_clustering",
+    "spectral_embedding",
     "volume",
 ]
 

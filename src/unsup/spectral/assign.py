@@ -33,6 +33,7 @@ def assign_labels(
     method: str,
     random_state: int | np.random.RandomState | None = None,
     n_init: int = 10,
+    verbose: bool = False,
 ) -> np.ndarray:
     """Labels (n,) from the rows of ``embedding`` (n, k) by k-means, Yu–Shi discretization or CPQR."""
     if method == "kmeans":
@@ -40,7 +41,7 @@ def assign_labels(
         # busy 2-core machine they made it 10-30x slower (digits: 0.19 s on one thread vs 2.3-5.8 s on two).
         limits = 1 if len(embedding) < 1_000_000 else None
         with limit_threads(limits):
-            km = KMeans(n_clusters, n_init=n_init, random_state=random_state).fit(embedding)
+            km = KMeans(n_clusters, n_init=n_init, random_state=random_state, verbose=verbose).fit(embedding)
         return km.labels_
     if method == "discretize":
         return discretize(embedding, random_state)
@@ -76,7 +77,10 @@ def discretize(
         labels = (V @ R).argmax(axis=1)
         onehot = np.zeros((n, k))
         onehot[np.arange(n), labels] = 1.0
-        u, s, vt = np.linalg.svd(onehot.T @ V)
+        try:
+            u, s, vt = np.linalg.svd(onehot.T @ V)
+        except np.linalg.LinAlgError as e:
+            raise np.linalg.LinAlgError("SVD did not converge") from e
         objective = 2.0 * (n - s.sum())
         if abs(objective - last) < 1e-12 * max(1.0, n):
             break

@@ -37,7 +37,7 @@ def _check_request(args: argparse.Namespace, X: np.ndarray) -> None:
     """Refuse what cannot give a meaningful clustering; say so before a long run."""
     n = X.shape[0]
     data = args.affinity != "precomputed"
-    if data and n > 1 and not np.ptp(X, axis=0).any():
+    if data and n > 1 and isinstance(X, np.ndarray) and not np.ptp(X, axis=0).any():
         raise UsageError(f"all {n} samples in {args.input} are identical: there is nothing to cluster")
     if args.k != "auto":
         if args.k > n:
@@ -58,6 +58,18 @@ def _check_request(args: argparse.Namespace, X: np.ndarray) -> None:
         print(f"unsup: clustering {n} samples ({k} eigenvectors); this may take a while ...", file=sys.stderr)
 
 
+SCALES = ("none", "standard", "robust")
+
+
+def scale_columns(X: np.ndarray, how: str) -> np.ndarray:
+    """Columns of ``X`` (n, d) as they are ("none"), to zero mean and unit variance ("standard"), or to zero
+    median and unit interquartile range ("robust", for columns with outliers)."""
+    from sklearn.preprocessing import RobustScaler, StandardScaler
+
+    scalers = {"standard": StandardScaler, "robust": RobustScaler}
+    return X if how == "none" else scalers[how]().fit_transform(X)
+
+
 def _fit(args: argparse.Namespace, X: np.ndarray) -> tuple[SpectralClustering, np.ndarray, float]:
     """The fitted model, its labels (n,) and the fit's wall time in seconds."""
     from unsup.spectral import SpectralClustering
@@ -68,6 +80,7 @@ def _fit(args: argparse.Namespace, X: np.ndarray) -> tuple[SpectralClustering, n
         n_neighbors=args.n_neighbors,
         gamma=args.gamma,
         eps=args.eps,
+        metric=args.metric,
         laplacian=args.laplacian,
         eigen_solver=args.solver,
         assign_labels=args.assign,
@@ -75,7 +88,7 @@ def _fit(args: argparse.Namespace, X: np.ndarray) -> tuple[SpectralClustering, n
     )
     t0 = time.perf_counter()
     with heartbeat(f"clustering {X.shape[0]} samples"):
-        labels = model.fit_predict(X)
+        labels = model.fit_predict(scale_columns(X, args.scale))
     return model, labels, time.perf_counter() - t0
 
 
@@ -112,14 +125,19 @@ def _print_summary(result: dict, outputs: list[str], as_json: bool) -> None:
 
 def cluster_command(args: argparse.Namespace) -> int:
     """``unsup cluster``: cluster the input file, write the requested outputs, print a summary; exit status 0."""
+    import scipy.sparse as sp
+
     from unsup.data.tabular import load_table
-    from unsup.spectral import partition_objectives
+    from unsup.spectral import partition_objectives, precomputed_affinity
 
     outputs = [p for p in (args.out, args.plot, args.eigen_plot) if p]
     prepare_outputs(outputs, args.force)
     X = load_table(args.input, args.key)
     _check_request(args, X)
     model, labels, seconds = _fit(args, X)
+    # A kernel's affinity_matrix_ is dense with its diagonal (as scikit-learn's); cuts are on the graph solved.
+    W = model.affinity_matrix_
+    W = W if sp.issparse(W) else precomputed_affinity(W)
     result = {
         "input": str(args.input),
         "n_samples": int(X.shape[0]),
@@ -130,7 +148,7 @@ def cluster_command(args: argparse.Namespace) -> int:
         "eigen_solver": model.eigen_solver_,
         "eigenvalues": model.eigenvalues_.tolist(),
         "seconds": round(seconds, 3),
-        **partition_objectives(model.affinity_matrix_, labels),
+        **partition_objectives(W, labels),
     }
     _write_outputs(args, X, model, labels)
     _print_summary(result, outputs, args.json)
@@ -150,6 +168,13 @@ def register(cli: CLI) -> None:
     p.add_argument("--n-neighbors", type=int, default=10)
     p.add_argument("--gamma", type=float, help="rbf width, 1/sigma^2 (default: median heuristic)")
     p.add_argument("--eps", type=float, help="radius for --affinity epsilon")
+    p.add_argument("--metric", default="euclidean", help="distance for the graph affinities (e.g. cosine)")
+    p.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="none",
+        help="scale columns first: standard (mean 0, variance 1) or robust (median 0, IQR 1); default none",
+    )
     p.add_argument("--laplacian", choices=KINDS, default="sym")
     p.add_argument("--solver", choices=SOLVERS, default="auto")
     p.add_argument("--assign", choices=METHODS, default="kmeans")

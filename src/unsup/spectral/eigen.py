@@ -28,6 +28,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import eigsh, lobpcg
 from sklearn.utils import check_random_state
 
 from unsup._threads import limit_threads
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 
 DENSE_MAX = 300
 ARPACK_MAX = 20000
+# kNN graphs of high-dimensional or sparse data (text) have no locality, and the sparse LU of shift-invert fills
+# in: TF-IDF, n = 10,000, 20 pairs: arpack 66 s, amg 5.4 s, lobpcg 3.3 s (benchmarks/spectral_text.py corpus).
+ARPACK_MAX_NONLOCAL = 2000
 
 
 @dataclass
@@ -63,15 +67,19 @@ def smallest_eigenpairs(
     solver: str = "auto",
     tol: float | None = None,
     random_state: int | np.random.RandomState | None = None,
+    arpack_max: int | None = None,
 ) -> Spectrum:
     """The ``n_eigenpairs`` smallest eigenpairs of the ``kind`` Laplacian of the symmetric affinity ``W`` (n, n).
 
     ``kind="rw"`` returns ``L_sym``'s eigenvectors (same eigenvalues as ``L_rw``). ``tol`` is LOBPCG's residual
-    tolerance (default ``1e-5``).
+    tolerance (default ``1e-5``) or ARPACK's relative accuracy (default: machine precision). A float32 ``W`` is
+    solved in float32 (half the memory) and gives float32 eigenvectors; ``solver=None`` means ``"auto"``.
+    ``arpack_max``: the largest component "auto" gives to ARPACK (default ``ARPACK_MAX``).
     """
+    solver = "auto" if solver is None else solver
     if solver not in SOLVERS:
         raise ValueError(f"eigen_solver must be one of {SOLVERS}, got {solver!r}")
-    W = sp.csr_matrix(W, dtype=np.float64)
+    W = sp.csr_matrix(W, dtype=np.float32 if W.dtype == np.float32 else np.float64)
     n = W.shape[0]
     if not 1 <= n_eigenpairs <= n:
         raise ValueError(f"number of eigenpairs must be in [1, n_samples={n}], got {n_eigenpairs}")
@@ -79,10 +87,10 @@ def smallest_eigenpairs(
     # One BLAS thread: the work here is sparse or tall-skinny, and multi-threaded BLAS pools spin-wait, which
     # made this step up to 10x slower on a shared 2-core machine.
     with limit_threads(1, "blas"):
-        return _solve(W, n_eigenpairs, norm, solver, tol, random_state)
+        return _solve(W, n_eigenpairs, norm, solver, (tol, random_state, arpack_max or ARPACK_MAX))
 
 
-def _solve(W, n_eigenpairs: int, norm: str, solver: str, tol, random_state) -> Spectrum:
+def _solve(W, n_eigenpairs: int, norm: str, solver: str, options: tuple) -> Spectrum:
     n = W.shape[0]
     n_comp, comp = connected_components(W, directed=False)
     sizes = np.bincount(comp)
@@ -99,42 +107,50 @@ def _solve(W, n_eigenpairs: int, norm: str, solver: str, tol, random_state) -> S
         m = min(extra, len(idx) - 1)
         if m > 0:
             Wc = W[idx][:, idx] if n_comp > 1 else W
-            vals, vecs, how = _component_pairs(laplacian(Wc, norm), null, m, solver, tol, random_state)
+            vals, vecs, how = _component_pairs(laplacian(Wc, norm), null, m, solver, *options)
             used = how if len(idx) == sizes.max() else used
             values.extend(vals)
             vectors.extend((idx, v) for v in vecs.T)
     order = np.argsort(np.asarray(values), kind="stable")[:n_eigenpairs]
-    out = np.zeros((n, len(order)))
+    out = np.zeros((n, len(order)), dtype=W.dtype)
     for j, i in enumerate(order):
         idx, v = vectors[i]
         out[idx, j] = v
-    # Eigenvectors are defined up to sign: make the largest-magnitude entry positive so results are reproducible.
-    rows = np.abs(out).argmax(axis=0)
-    out *= np.sign(out[rows, np.arange(out.shape[1])])
+    fix_signs(out)
     eigenvalues = np.clip(np.asarray(values)[order], 0.0, None)
     return Spectrum(eigenvalues, out, comp, int(n_comp), used)
 
 
-def _component_pairs(L, null, m, solver, tol, random_state):
+def fix_signs(V: np.ndarray) -> np.ndarray:
+    """Flip columns of ``V`` (n, m) in place so each one's largest-magnitude entry is positive (eigenvectors are
+    defined up to sign; this makes results reproducible). Returns ``V``."""
+    rows = np.abs(V).argmax(axis=0)
+    V *= np.sign(V[rows, np.arange(V.shape[1])]).astype(V.dtype)
+    return V
+
+
+def _component_pairs(L, null, m, solver, tol, random_state, arpack_max):
     """The ``m`` smallest non-trivial eigenpairs of a connected component's Laplacian ``L`` (n_c, n_c)."""
     n = L.shape[0]
     if solver == "dense" or (solver == "auto" and n <= DENSE_MAX) or n < 5 * (m + 1):
         vals, vecs = scipy.linalg.eigh(L.toarray(), subset_by_index=[0, m])
         return vals[1:], vecs[:, 1:], "dense"
-    if solver == "arpack" or (solver == "auto" and n <= ARPACK_MAX):
-        return _arpack(L, null, m, random_state)
+    if solver == "arpack" or (solver == "auto" and n <= arpack_max):
+        return _arpack(L, null, m, tol, random_state)
     return _lobpcg(L, null, m, solver != "lobpcg", tol, random_state)
 
 
 def _lobpcg(L, null, m, use_amg, tol, random_state):
-    from scipy.sparse.linalg import lobpcg
-
-    n = L.shape[0]
+    n, dtype = L.shape[0], L.dtype
+    # AMG-preconditioned LOBPCG does not converge in float32 (rbf blobs, n = 100: residual 0.26 vs 2e-6 in
+    # float64), so that path solves in float64 and returns float32 eigenvectors.
+    L = L.astype(np.float64) if use_amg else L
+    null = null.astype(L.dtype)
     rng = check_random_state(random_state)
     M = amg_preconditioner(L, null) if use_amg else None
     # No oversampling: the cost per iteration grows with the block, and clustered graphs have their gap right
     # after the m-th vector (circles, n = 100k: block 1 took 12 iterations, block 3 took 18 at 3x the cost each).
-    X0 = rng.standard_normal((n, m))
+    X0 = rng.standard_normal((n, m)).astype(L.dtype)
     tol = 1e-5 if tol is None else tol
     with warnings.catch_warnings():
         # LOBPCG warns when it stops a hair above tol; we check the residuals ourselves below.
@@ -150,7 +166,7 @@ def _lobpcg(L, null, m, use_amg, tol, random_state):
             RuntimeWarning,
             stacklevel=4,
         )
-    return vals, vecs, "amg" if use_amg else "lobpcg"
+    return vals, vecs.astype(dtype, copy=False), "amg" if use_amg else "lobpcg"
 
 
 def amg_preconditioner(L: sp.csr_matrix, null: np.ndarray) -> LinearOperator:
@@ -167,12 +183,10 @@ def amg_preconditioner(L: sp.csr_matrix, null: np.ndarray) -> LinearOperator:
     return ml.aspreconditioner()
 
 
-def _arpack(L, null, m, random_state):
-    from scipy.sparse.linalg import eigsh
-
-    v0 = check_random_state(random_state).uniform(-1, 1, L.shape[0])
+def _arpack(L, null, m, tol, random_state):
+    v0 = check_random_state(random_state).uniform(-1, 1, L.shape[0]).astype(L.dtype)
     # Shift-invert around a small negative sigma keeps (L - σI) non-singular while targeting the bottom.
-    vals, vecs = eigsh(L.tocsc(), k=m + 1, sigma=-1e-3, which="LM", v0=v0)
+    vals, vecs = eigsh(L.tocsc(), k=m + 1, sigma=-1e-3, which="LM", v0=v0, tol=0 if tol is None else tol)
     order = np.argsort(vals)
     vals, vecs = vals[order], vecs[:, order]
     # Drop the eigenvector most aligned with the known null vector.

@@ -1,6 +1,8 @@
 """Similarity graphs: from data ``X`` (n_samples, n_features) to a symmetric affinity ``W`` (n_samples, n_samples).
 
-Sparse graphs are ``scipy.sparse.csr_matrix`` with float64 weights and no self-loops. Distances are Euclidean.
+Sparse graphs are ``scipy.sparse.csr_matrix`` with no self-loops. ``X`` may be dense or ``scipy.sparse`` (e.g.
+TF-IDF rows); distances are Euclidean unless a ``metric`` (any of scikit-learn's ``NearestNeighbors`` metrics,
+e.g. ``"cosine"``) is given. Weights are float32 for float32 ``X``, float64 otherwise.
 """
 
 from __future__ import annotations
@@ -13,31 +15,35 @@ from scipy.spatial import cKDTree
 
 # Above this dimension kd-trees lose to brute force; scikit-learn's NearestNeighbors picks the method there.
 _KDTREE_MAX_DIM = 16
+_EUCLIDEAN = ("euclidean", "l2", "minkowski")  # names under which scikit-learn's default metric is Euclidean
 # Zelnik-Manor & Perona's choice of neighbour for the local scale σ_i.
 LOCAL_K = 7
 
 
-def knn_search(X: np.ndarray, n_neighbors: int, Y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def knn_search(
+    X: np.ndarray | sp.spmatrix, n_neighbors: int, Y: np.ndarray | sp.spmatrix | None = None, metric: str = "euclidean"
+) -> tuple[np.ndarray, np.ndarray]:
     """Distances and indices of the ``n_neighbors`` nearest points of ``X`` for each row of ``Y`` (default ``X``).
 
-    Returns ``(dist, ind)``, both (n_queries, n_neighbors), sorted by distance. When ``Y`` is ``None`` each point
-    is excluded from its own neighbour list (duplicates of it may still appear, at distance 0).
+    ``X`` (n, d) and ``Y`` dense or sparse. Returns ``(dist, ind)``, both (n_queries, n_neighbors), sorted by
+    distance. When ``Y`` is ``None`` each point is excluded from its own neighbour list (duplicates of it may
+    still appear, at distance 0).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _as_data(X)
     n = X.shape[0]
     self_query = Y is None
     k = n_neighbors + 1 if self_query else n_neighbors
     if k > n:
         raise ValueError(f"n_neighbors={n_neighbors} must be < n_samples={n}")
-    Q = X if self_query else np.asarray(Y, dtype=np.float64)
-    if X.shape[1] <= _KDTREE_MAX_DIM:
+    Q = X if self_query else _as_data(Y)
+    if _use_kdtree(X, metric):
         dist, ind = _kdtree(X).query(Q, k=k, workers=-1)
-        dist, ind = dist.reshape(len(Q), k), ind.reshape(len(Q), k)
+        dist, ind = dist.reshape(Q.shape[0], k), ind.reshape(Q.shape[0], k)
     else:
         from sklearn.neighbors import NearestNeighbors
 
-        n_jobs = os.cpu_count() if n * len(Q) > 10**9 else None  # threads only pay off on large searches
-        dist, ind = NearestNeighbors(n_neighbors=k, n_jobs=n_jobs).fit(X).kneighbors(Q)
+        n_jobs = os.cpu_count() if n * Q.shape[0] > 10**9 else None  # threads only pay off on large searches
+        dist, ind = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X).kneighbors(Q)
     if not self_query:
         return dist, ind
     if np.array_equal(ind[:, 0], np.arange(n)):  # the usual case: no duplicates, each point its own nearest
@@ -45,6 +51,22 @@ def knn_search(X: np.ndarray, n_neighbors: int, Y: np.ndarray | None = None) -> 
     is_self = ind == np.arange(n)[:, None]
     is_self[~is_self.any(axis=1), -1] = True  # self hidden behind duplicates: drop the farthest instead
     return dist[~is_self].reshape(n, n_neighbors), ind[~is_self].reshape(n, n_neighbors)
+
+
+def _as_data(X):
+    """Sparse stays sparse (CSR), dense becomes an ndarray; float32 is kept, anything else becomes float64."""
+    if sp.issparse(X):
+        return sp.csr_matrix(X, dtype=weight_dtype(X))
+    return np.asarray(X, dtype=weight_dtype(X))
+
+
+def weight_dtype(X) -> type:
+    """float32 for float32 data, float64 otherwise: the dtype graphs built from ``X`` carry."""
+    return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+
+
+def _use_kdtree(X, metric: str) -> bool:
+    return metric in _EUCLIDEAN and has_locality(X)
 
 
 def _kdtree(X: np.ndarray) -> cKDTree:
@@ -61,8 +83,12 @@ def spatial_order(X: np.ndarray) -> np.ndarray | None:
     is cache-friendly: for 10^6 shuffled circles the kNN graph took 1.7 s instead of 3.8, the AMG set-up 1.5 s
     instead of 2.9 and LOBPCG 3.2 s instead of 4.2 (``python benchmarks/spectral_phases.py --n 1000000``).
     """
-    X = np.asarray(X, dtype=np.float64)
-    return _kdtree(X).indices if X.shape[1] <= _KDTREE_MAX_DIM else None
+    return _kdtree(np.asarray(X, dtype=np.float64)).indices if has_locality(X) else None
+
+
+def has_locality(X) -> bool:
+    """Whether ``X`` (n, d) is dense and low-dimensional enough (d ≤ 16) for a kd-tree to mean locality."""
+    return not sp.issparse(X) and X.shape[1] <= _KDTREE_MAX_DIM
 
 
 def _directed(values: np.ndarray, ind: np.ndarray) -> sp.csr_matrix:
@@ -85,14 +111,21 @@ def _symmetrise(A: sp.csr_matrix, mode: str) -> sp.csr_matrix:
     return W
 
 
-def knn_graph(X: np.ndarray, n_neighbors: int = 10, mode: str = "or") -> sp.csr_matrix:
+def knn_graph(
+    X: np.ndarray | sp.spmatrix, n_neighbors: int = 10, mode: str = "or", metric: str = "euclidean"
+) -> sp.csr_matrix:
     """Unweighted k-nearest-neighbour graph, ``w_ij = 1`` if j is among i's k nearest neighbours OR i among j's.
 
     ``mode="and"`` gives the mutual kNN graph (both directions required). Returns CSR (n, n).
     """
-    _, ind = knn_search(X, n_neighbors)
+    _, ind = knn_search(X, n_neighbors, metric=metric)
+    return knn_lists_graph(ind, mode, weight_dtype(X))
+
+
+def knn_lists_graph(ind: np.ndarray, mode: str = "or", dtype: type = np.float64) -> sp.csr_matrix:
+    """The unweighted graph (CSR (n, n)) of neighbour lists ``ind`` (n, k), OR- or AND-symmetrised."""
     if mode != "or":
-        return _symmetrise(_directed(np.ones(ind.shape), ind), mode)
+        return _symmetrise(_directed(np.ones(ind.shape, dtype), ind), mode)
     # OR of 0/1 edges in one COO -> CSR pass (duplicates summed, then reset to 1): ~25% faster than A.maximum(A.T)
     n, k = ind.shape
     index = np.int32 if n < 2**31 else np.int64  # halves the COO triplets' memory at n = 10^6
@@ -101,8 +134,8 @@ def knn_graph(X: np.ndarray, n_neighbors: int = 10, mode: str = "or") -> sp.csr_
     keep = rows != cols  # duplicates of a point can list it as its own neighbour
     rows, cols = rows[keep], cols[keep]
     both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
-    W = sp.csr_matrix((np.ones(2 * len(rows)), both), shape=(n, n))
-    W.data[:] = 1.0
+    W = sp.csr_matrix((np.ones(2 * len(rows), dtype), both), shape=(n, n))
+    W.data[:] = 1
     return W
 
 
@@ -118,13 +151,15 @@ def gaussian_knn_graph(X: np.ndarray, n_neighbors: int = 10, sigma: float | None
     return _symmetrise(_directed(np.exp(-(dist**2) / sigma**2), ind), "or")
 
 
-def self_tuning_graph(X: np.ndarray, n_neighbors: int = 10, local_k: int = LOCAL_K) -> sp.csr_matrix:
+def self_tuning_graph(
+    X: np.ndarray | sp.spmatrix, n_neighbors: int = 10, local_k: int = LOCAL_K, metric: str = "euclidean"
+) -> sp.csr_matrix:
     """Zelnik-Manor & Perona local scaling on the kNN graph: ``w_ij = exp(-d_ij² / (σ_i σ_j))``.
 
     ``σ_i`` is the distance from ``x_i`` to its ``local_k``-th neighbour (capped at ``n_neighbors``).
     Returns CSR (n, n).
     """
-    dist, ind = knn_search(X, max(n_neighbors, 1))
+    dist, ind = knn_search(X, max(n_neighbors, 1), metric=metric)
     return self_tuning_weights(dist, ind, local_scale(dist, local_k))
 
 
@@ -141,14 +176,19 @@ def self_tuning_weights(dist: np.ndarray, ind: np.ndarray, scale: np.ndarray) ->
     return _symmetrise(_directed(w, ind), "or")
 
 
-def epsilon_graph(X: np.ndarray, eps: float) -> sp.csr_matrix:
-    """ε-neighbourhood graph: ``w_ij = 1`` if ``||x_i - x_j|| ≤ eps``. Returns CSR (n, n)."""
+def epsilon_graph(X: np.ndarray | sp.spmatrix, eps: float, metric: str = "euclidean") -> sp.csr_matrix:
+    """ε-neighbourhood graph: ``w_ij = 1`` if ``dist(x_i, x_j) ≤ eps``. Returns CSR (n, n)."""
     _check_positive(eps, "eps")
-    X = np.asarray(X, dtype=np.float64)
-    tree = cKDTree(X)
-    pairs = tree.query_pairs(eps, output_type="ndarray")
+    X = _as_data(X)
     n = X.shape[0]
-    W = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
+    if metric in _EUCLIDEAN and not sp.issparse(X):
+        pairs = cKDTree(X).query_pairs(eps, output_type="ndarray")
+        W = sp.coo_matrix((np.ones(len(pairs), X.dtype), (pairs[:, 0], pairs[:, 1])), shape=(n, n)).tocsr()
+    else:
+        from sklearn.neighbors import NearestNeighbors
+
+        W = NearestNeighbors(radius=eps, metric=metric).fit(X).radius_neighbors_graph(X, mode="connectivity")
+        W = W.astype(X.dtype)
     return _symmetrise(W, "or")
 
 
@@ -165,7 +205,7 @@ def gaussian_kernel(X: np.ndarray, Y: np.ndarray | None = None, sigma: float = 1
 
 def precomputed_affinity(W: sp.spmatrix | np.ndarray) -> sp.csr_matrix:
     """Validate a user affinity (dense or sparse, (n, n), non-negative); symmetrise as ``(W + Wᵀ)/2``. CSR out."""
-    W = sp.csr_matrix(W, dtype=np.float64)
+    W = sp.csr_matrix(W, dtype=weight_dtype(W))
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"precomputed affinity must be square, got shape {W.shape}")
     if W.nnz and (not np.all(np.isfinite(W.data)) or W.data.min() < 0):

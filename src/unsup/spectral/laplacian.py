@@ -35,7 +35,8 @@ def laplacian(W: sp.spmatrix | np.ndarray, kind: str = "unnormalized") -> sp.csr
     if kind not in KINDS:
         raise ValueError(f"laplacian must be one of {KINDS}, got {kind!r}")
     sparse = sp.issparse(W)
-    W = sp.csr_matrix(W, dtype=np.float64) if sparse else np.asarray(W, dtype=np.float64)
+    dtype = np.float32 if W.dtype == np.float32 else np.float64  # float32 graphs keep their precision
+    W = sp.csr_matrix(W, dtype=dtype) if sparse else np.asarray(W, dtype=dtype)
     d = degree(W)
     if kind == "unnormalized":
         diag, left, right = d, np.ones_like(d), np.ones_like(d)
@@ -47,6 +48,6 @@ def laplacian(W: sp.spmatrix | np.ndarray, kind: str = "unnormalized") -> sp.csr
         # Scale W's entries in place on a copy (one pass) rather than two sparse matrix products.
         M = W.copy()
         rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
-        M.data *= -left[rows] * right[M.indices]
-        return (M + sp.diags(diag)).tocsr()
-    return np.diag(diag) - left[:, None] * W * right[None, :]
+        M.data *= (-left[rows] * right[M.indices]).astype(dtype)
+        return (M + sp.diags(diag.astype(dtype))).tocsr()
+    return (np.diag(diag) - left[:, None] * W * right[None, :]).astype(dtype)
