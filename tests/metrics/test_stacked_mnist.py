@@ -117,7 +117,7 @@ def test_second_judge_is_independent_and_accurate():
 
 
 def test_bench_scores_with_both_judges_and_states_their_spread():
-    from unsup.gan.stacked_mnist_bench import judge_scores, judge_spread, summarize
+    from unsup.repro.stacked_mnist import judge_scores, judge_spread, summarize
 
     data = stacked_mnist_dataset(600, seed=3)
     s = judge_scores(data.images)
