@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,10 @@ def root(tmp_path_factory) -> Path:
     assert main(["translate", "train", "--a", str(_folder(root / "A")), "--b", str(_folder(root / "B", 1)),
                  "--preset", "cyclegan-small", "--crop", "32", "--epochs", "1", "--decay-epochs", "0",
                  "--batch-size", "2", "--out", str(root / "translate"), "--quiet"]) == 0  # fmt: skip
+    gan = Path(_run(root, "gan"))
+    for name, damage in {"truncated": lambda b: b[: len(b) // 2], "garbage": lambda b: b"not a checkpoint" * 8}.items():
+        copy = shutil.copytree(gan, root / "ckpt" / name)
+        (copy / "checkpoint.pt").write_bytes(damage((gan / "checkpoint.pt").read_bytes()))
     return root
 
 
@@ -147,11 +152,14 @@ CUDA_CASES: list[tuple[str, str, str]] = [
     ("translate-apply-cuda", "translate apply {translate} {root}/image.png --out {root}/o --device cuda", "no CUDA device"),
 ]  # fmt: skip
 
-# Run folders and checkpoint files of the wrong kind (truncated, garbage, another kind of run's, a pickle that would
-# run code) go here once the safe per-kind loaders land, e.g.
-#   ("translate-apply-gan-run", "translate apply {gan} {root}/image.png --out {root}/o", "..."),
-#   ("gan-sample-translate-run", "gan sample {translate}", "checkpoint.pt"),
-CHECKPOINT_CASES: list[tuple[str, str, str]] = []
+# Run folders and checkpoint files of the wrong kind (tests/test_checkpoints.py has the crafted pickle and more).
+CHECKPOINT_CASES: list[tuple[str, str, str]] = [
+    ("translate-apply-gan-run", "translate apply {gan} {root}/image.png --out {root}/o", "a GAN run's"),
+    ("gan-sample-translate-run", "gan sample {translate} --n 4", "not a GAN run config"),
+    ("gan-sample-truncated-checkpoint", "gan sample {root}/ckpt/truncated --n 4", "checkpoint.pt"),
+    ("gan-eval-garbage-checkpoint", "gan eval {root}/ckpt/garbage", "checkpoint.pt"),
+    ("gan-train-resume-garbage-checkpoint", "gan train --resume {root}/ckpt/garbage --steps 9", "checkpoint.pt"),
+]  # fmt: skip
 
 _NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is present")
 PARAMS = [pytest.param(argv, msg, id=name) for name, argv, msg in CASES + CHECKPOINT_CASES] + [
