@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from unsup.spectral import graph
+from unsup.spectral import graph, neighbors
 from unsup.spectral.assign import METHODS, assign_labels, eigengap
 from unsup.spectral.eigen import SOLVERS, smallest_eigenpairs
 from unsup.spectral.laplacian import KINDS, degree, inv_sqrt_degree
@@ -38,6 +38,8 @@ class _SpectralBase(BaseEstimator):
         "eigen_solver": [StrOptions(set(SOLVERS))],
         "eigen_tol": [Interval(Real, 0, None, closed="neither"), None],
         "random_state": ["random_state"],
+        "knn_method": [StrOptions(set(neighbors.METHODS))],
+        "knn_recall": ["boolean"],
     }
 
     def _validate_X(self, X, reset: bool = True):
@@ -67,14 +69,23 @@ class _SpectralBase(BaseEstimator):
         med = np.median(sq[np.triu_indices(len(S), 1)])
         return 1.0 / med if med > 0 else 1.0
 
+    def _search(self, X, k):
+        """Self-neighbour lists (n, k) through ``knn_method``; an approximate index is kept for ``predict``."""
+        index = neighbors.NeighborIndex(X, method=self.knn_method, random_state=self.random_state)
+        dist, ind = index.query_self(k)
+        self.knn_method_ = index.method
+        self._index = index if index.method == "approximate" else None
+        if self.knn_recall:
+            self.knn_recall_ = neighbors.sampled_recall(X, ind, random_state=0)
+        return dist, ind
+
     def _affinity(self, X):
         k = self._neighbours(X.shape[0])
-        if self.affinity == "knn":
-            return graph.knn_graph(X, k, mode="or")
-        if self.affinity == "mutual_knn":
-            return graph.knn_graph(X, k, mode="and")
+        if self.affinity in ("knn", "mutual_knn"):
+            _, ind = self._search(X, k)
+            return graph.knn_graph(X, k, mode="or" if self.affinity == "knn" else "and", ind=ind)
         if self.affinity == "self_tuning":
-            dist, ind = graph.knn_search(X, k)
+            dist, ind = self._search(X, k)
             self._scale = graph.local_scale(dist)  # kept for the out-of-sample weights
             return graph.self_tuning_weights(dist, ind, self._scale)
         if self.affinity == "epsilon":
@@ -89,6 +100,7 @@ class _SpectralBase(BaseEstimator):
     def _fit_spectrum(self, X, n_eigenpairs: int):
         """Fit the affinity and eigenpairs; returns the raw eigenvectors (n, n_eigenpairs)."""
         order = self._locality_order(X)
+        self._order, self._index = order, None
         W = self._affinity(X if order is None else X[order])
         spec = smallest_eigenpairs(
             W, min(n_eigenpairs, X.shape[0]), self.laplacian, self.eigen_solver, self.eigen_tol, self.random_state
@@ -133,7 +145,11 @@ class _SpectralBase(BaseEstimator):
         k = self._neighbours(len(Xf) + 1)
         if self.affinity == "rbf":
             return sp.csr_matrix(graph.gaussian_kernel(X_new, Xf, sigma=1.0 / np.sqrt(self.gamma_)))
-        dist, ind = graph.knn_search(Xf, k, Y=X_new)
+        if self._index is None:
+            dist, ind = graph.knn_search(Xf, k, Y=X_new)
+        else:  # the fitted HNSW index, batched; its rows are in the fit's locality order
+            dist, ind = self._index.query(X_new, k)
+            ind = ind if self._order is None else self._order[ind]
         if self.affinity == "epsilon":
             w = (dist <= self.eps).astype(np.float64)
             w[:, 0] = 1.0  # a point with no training point within eps still hangs on its nearest one
@@ -176,12 +192,18 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
     n_init : int, default=10. k-means restarts.
     max_clusters : int, default=20. Upper bound for ``n_clusters="auto"``.
     random_state : int, RandomState or None.
+    knn_method : {"auto", "exact", "approximate"}, default="auto". Neighbour search for the kNN affinities:
+        approximate = an HNSW index (faiss, ``pip install unsup[ann]``), used by "auto" from 17 dimensions and
+        20,000 samples when faiss is installed; its build is single-threaded (reproducible) when random_state is set.
+    knn_recall : bool, default=False. Measure ``knn_recall_``, the recall@k of the neighbour lists on 300 sampled
+        points against brute force.
 
     Attributes
     ----------
     labels_ : (n,) ; n_clusters_ : int ; embedding_ : (n, n_clusters_) ; eigenvalues_ : ascending ;
     affinity_matrix_ : sparse (n, n) ; n_components_graph_ : connected components of the graph ;
-    graph_components_ : (n,) component of each sample ; eigen_solver_ : solver used for the largest component.
+    graph_components_ : (n,) component of each sample ; eigen_solver_ : solver used for the largest component ;
+    knn_method_ : search used ("exact" or "approximate") ; knn_recall_ : float, only with ``knn_recall=True``.
     """
 
     _parameter_constraints: dict = {
@@ -207,6 +229,8 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         n_init=10,
         max_clusters=20,
         random_state=None,
+        knn_method="auto",
+        knn_recall=False,
     ):
         self.n_clusters = n_clusters
         self.affinity = affinity
@@ -220,6 +244,8 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         self.n_init = n_init
         self.max_clusters = max_clusters
         self.random_state = random_state
+        self.knn_method = knn_method
+        self.knn_recall = knn_recall
 
     def fit(self, X, y=None):
         """Cluster ``X`` (n_samples, n_features), or an (n, n) affinity if ``affinity="precomputed"``."""
@@ -254,7 +280,7 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
 class SpectralEmbedding(TransformerMixin, _SpectralBase):
     """Laplacian eigenmaps: the ``n_components`` smallest non-trivial random-walk eigenvectors as coordinates.
 
-    Same graph/solver parameters as :class:`SpectralClustering`. ``embedding_`` is (n, n_components);
+    Same graph/solver/neighbour-search parameters as :class:`SpectralClustering`. ``embedding_`` is (n, n_components);
     ``transform`` embeds new points by the Nyström extension.
     """
 
@@ -275,6 +301,8 @@ class SpectralEmbedding(TransformerMixin, _SpectralBase):
         eigen_solver="auto",
         eigen_tol=None,
         random_state=None,
+        knn_method="auto",
+        knn_recall=False,
     ):
         self.n_components = n_components
         self.affinity = affinity
@@ -285,6 +313,8 @@ class SpectralEmbedding(TransformerMixin, _SpectralBase):
         self.eigen_solver = eigen_solver
         self.eigen_tol = eigen_tol
         self.random_state = random_state
+        self.knn_method = knn_method
+        self.knn_recall = knn_recall
 
     def fit(self, X, y=None):
         """Embed ``X`` (n_samples, n_features); the first (trivial, λ = 0) eigenvector is dropped."""
