@@ -148,11 +148,11 @@ def main() -> None:
     p.add_argument("--n-neighbors", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--timeout", type=float, default=900)
-    p.add_argument("--repeat", type=int, help="fits per child; warm median reported (default: 9 small, 1 large)")
+    p.add_argument("--repeat", type=int, help="fits per child; warm median reported (default: 9 small, 1 otherwise)")
     args = p.parse_args()
     names = args.data or {"large": LARGE, "small": SMALL, "highdim": HIGHDIM}[args.suite]
     sizes = [0] if args.suite == "small" else args.sizes
-    repeat = args.repeat or (1 if args.suite == "large" else 9)
+    repeat = args.repeat or (9 if args.suite == "small" else 1)
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}"

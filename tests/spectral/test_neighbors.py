@@ -125,3 +125,14 @@ def test_estimator_with_approximate_search_clusters_and_predicts():
     np.testing.assert_array_equal(restored.predict(X[2500:]), model.predict(X[2500:]))
     exact = SpectralClustering(2, knn_method="exact", random_state=0).fit(X[:2500])
     assert adjusted_rand_score(exact.labels_, model.labels_) == 1.0
+
+
+def test_lanczos_first_agrees_with_shift_invert_on_a_high_dimensional_graph():
+    from unsup.spectral import knn_graph, smallest_eigenpairs
+
+    X = np.random.default_rng(0).standard_normal((1500, 40))  # a kNN expander: plain Lanczos converges
+    W = knn_graph(X, 10)
+    plain = smallest_eigenpairs(W, 6, "sym", "arpack", random_state=0, lanczos_first=True)
+    shift_invert = smallest_eigenpairs(W, 6, "sym", "arpack", random_state=0)
+    np.testing.assert_allclose(plain.eigenvalues, shift_invert.eigenvalues, atol=1e-8)
+    np.testing.assert_allclose(np.abs(plain.eigenvectors.T @ shift_invert.eigenvectors).diagonal(), 1, atol=1e-6)

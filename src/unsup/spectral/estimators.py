@@ -102,9 +102,11 @@ class _SpectralBase(BaseEstimator):
         order = self._locality_order(X)
         self._order, self._index = order, None
         W = self._affinity(X if order is None else X[order])
+        expander = self.affinity != "precomputed" and X.shape[1] >= neighbors.APPROX_MIN_DIM  # see lanczos_first
         spec = smallest_eigenpairs(
-            W, min(n_eigenpairs, X.shape[0]), self.laplacian, self.eigen_solver, self.eigen_tol, self.random_state
-        )
+            W, min(n_eigenpairs, X.shape[0]), self.laplacian, self.eigen_solver, self.eigen_tol, self.random_state,
+            lanczos_first=expander,
+        )  # fmt: skip
         V, components = spec.eigenvectors, spec.components
         if order is not None:  # back to the caller's row order
             inverse = np.empty_like(order)

@@ -22,7 +22,7 @@ APPROX_MIN_SAMPLES = 20_000
 # HNSW settings: M links per node, beam widths for building and searching (recall ≥ 0.99 on the benchmark sets).
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 48
+HNSW_EF_SEARCH = 32
 # Queries per batch: bounds the transient (batch, d) float32 copy and (batch, k) results.
 BATCH = 65_536
 _HINT = "knn_method='approximate' needs faiss: pip install 'unsup[ann]' (or faiss-cpu)"
@@ -168,4 +168,3 @@ def _narrow(ind: np.ndarray, n: int) -> np.ndarray:
     if ind.size and ind.min() < 0:
         raise RuntimeError("the HNSW index returned fewer neighbours than asked; raise HNSW_EF_SEARCH")
     return ind.astype(np.int32) if n < 2**31 else ind
-
