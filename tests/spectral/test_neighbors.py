@@ -136,3 +136,16 @@ def test_lanczos_first_agrees_with_shift_invert_on_a_high_dimensional_graph():
     shift_invert = smallest_eigenpairs(W, 6, "sym", "arpack", random_state=0)
     np.testing.assert_allclose(plain.eigenvalues, shift_invert.eigenvalues, atol=1e-8)
     np.testing.assert_allclose(np.abs(plain.eigenvectors.T @ shift_invert.eigenvectors).diagonal(), 1, atol=1e-6)
+
+
+@needs_faiss
+def test_predict_through_the_index_maps_the_locality_order_back(monkeypatch):
+    from sklearn.datasets import make_moons
+
+    import unsup.spectral.estimators as est
+
+    monkeypatch.setattr(est, "REORDER_MIN", 100)  # 2-D data: the fit runs in kd-tree order
+    X, y = make_moons(2200, noise=0.05, random_state=0)
+    model = SpectralClustering(2, knn_method="approximate", random_state=0).fit(X[:2000])
+    assert model._order is not None and model.knn_method_ == "approximate"
+    assert adjusted_rand_score(y[2000:], model.predict(X[2000:])) > 0.99

@@ -147,10 +147,11 @@ class _SpectralBase(BaseEstimator):
         k = self._neighbours(len(Xf) + 1)
         if self.affinity == "rbf":
             return sp.csr_matrix(graph.gaussian_kernel(X_new, Xf, sigma=1.0 / np.sqrt(self.gamma_)))
-        if self._index is None:
+        index = getattr(self, "_index", None)  # absent from models pickled by older versions
+        if index is None:
             dist, ind = graph.knn_search(Xf, k, Y=X_new)
         else:  # the fitted HNSW index, batched; its rows are in the fit's locality order
-            dist, ind = self._index.query(X_new, k)
+            dist, ind = index.query(X_new, k)
             ind = ind if self._order is None else self._order[ind]
         if self.affinity == "epsilon":
             w = (dist <= self.eps).astype(np.float64)
