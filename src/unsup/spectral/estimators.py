@@ -197,7 +197,7 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
     random_state : int, RandomState or None.
     knn_method : {"auto", "exact", "approximate"}, default="auto". Neighbour search for the kNN affinities:
         approximate = an HNSW index (faiss, ``pip install unsup[ann]``), used by "auto" from 17 dimensions and
-        20,000 samples when faiss is installed; its build is single-threaded (reproducible) when random_state is set.
+        5,000 samples when faiss is installed; its build is single-threaded (reproducible) when random_state is set.
     knn_recall : bool, default=False. Measure ``knn_recall_``, the recall@k of the neighbour lists on 300 sampled
         points against brute force.
 
