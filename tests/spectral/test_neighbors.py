@@ -130,7 +130,7 @@ def test_estimator_with_approximate_search_clusters_and_predicts():
 def test_lanczos_first_agrees_with_shift_invert_on_a_high_dimensional_graph():
     from unsup.spectral import knn_graph, smallest_eigenpairs
 
-    X = np.random.default_rng(0).standard_normal((1500, 40))  # a kNN expander: plain Lanczos converges
+    X = np.random.default_rng(0).standard_normal((2500, 40))  # a kNN expander: plain Lanczos converges
     W = knn_graph(X, 10)
     plain = smallest_eigenpairs(W, 6, "sym", "arpack", random_state=0, lanczos_first=True)
     shift_invert = smallest_eigenpairs(W, 6, "sym", "arpack", random_state=0)

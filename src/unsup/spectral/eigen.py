@@ -42,6 +42,9 @@ ARPACK_MAX = 20000
 # Restarts allowed to plain Lanczos before shift-invert takes over (MNIST 5k converges in < 30; 15k 2-D moons
 # do not converge in 30, and the attempt costs about as much as the shift-invert solve itself).
 LANCZOS_RESTARTS = 30
+# Below this many vertices the LU factor is cheap anyway (breast cancer, 569 points in 30-D: the failed Lanczos
+# attempt doubled the fit time).
+LANCZOS_MIN = 2000
 
 
 @dataclass
@@ -128,7 +131,7 @@ def _component_pairs(L, null, m, solver, tol, random_state, lanczos_first=False)
         vals, vecs = scipy.linalg.eigh(L.toarray(), subset_by_index=[0, m])
         return vals[1:], vecs[:, 1:], "dense"
     if solver == "arpack" or (solver == "auto" and n <= ARPACK_MAX):
-        return _arpack(L, null, m, random_state, lanczos_first)
+        return _arpack(L, null, m, random_state, lanczos_first and n >= LANCZOS_MIN)
     return _lobpcg(L, null, m, solver != "lobpcg", tol, random_state)
 
 
