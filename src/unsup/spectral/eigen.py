@@ -43,6 +43,12 @@ ARPACK_MAX = 20000
 # kNN graphs of high-dimensional or sparse data (text) have no locality, and the sparse LU of shift-invert fills
 # in: TF-IDF, n = 10,000, 20 pairs: arpack 66 s, amg 5.4 s, lobpcg 3.3 s (benchmarks/spectral_text.py corpus).
 ARPACK_MAX_NONLOCAL = 2000
+# Restarts allowed to plain Lanczos before shift-invert takes over (MNIST 5k converges in < 30; 15k 2-D moons
+# do not converge in 30, and the attempt costs about as much as the shift-invert solve itself).
+LANCZOS_RESTARTS = 30
+# Below this many vertices the LU factor is cheap anyway (breast cancer, 569 points in 30-D: the failed Lanczos
+# attempt doubled the fit time).
+LANCZOS_MIN = 2000
 
 
 @dataclass
@@ -68,6 +74,7 @@ def smallest_eigenpairs(
     tol: float | None = None,
     random_state: int | np.random.RandomState | None = None,
     arpack_max: int | None = None,
+    lanczos_first: bool = False,
 ) -> Spectrum:
     """The ``n_eigenpairs`` smallest eigenpairs of the ``kind`` Laplacian of the symmetric affinity ``W`` (n, n).
 
@@ -75,6 +82,9 @@ def smallest_eigenpairs(
     tolerance (default ``1e-5``) or ARPACK's relative accuracy (default: machine precision). A float32 ``W`` is
     solved in float32 (half the memory) and gives float32 eigenvectors; ``solver=None`` means ``"auto"``.
     ``arpack_max``: the largest component "auto" gives to ARPACK (default ``ARPACK_MAX``).
+    ``lanczos_first``: where ARPACK is used, first try plain Lanczos (no
+    factorization) within a small budget -- kNN graphs of high-dimensional data are expanders whose LU factor
+    fills in (MNIST 5k: 0.5 s instead of 10 s), while low-dimensional graphs' small gaps need shift-invert.
     """
     solver = "auto" if solver is None else solver
     if solver not in SOLVERS:
@@ -87,7 +97,7 @@ def smallest_eigenpairs(
     # One BLAS thread: the work here is sparse or tall-skinny, and multi-threaded BLAS pools spin-wait, which
     # made this step up to 10x slower on a shared 2-core machine.
     with limit_threads(1, "blas"):
-        return _solve(W, n_eigenpairs, norm, solver, (tol, random_state, arpack_max or ARPACK_MAX))
+        return _solve(W, n_eigenpairs, norm, solver, (tol, random_state, arpack_max or ARPACK_MAX, lanczos_first))
 
 
 def _solve(W, n_eigenpairs: int, norm: str, solver: str, options: tuple) -> Spectrum:
@@ -129,14 +139,14 @@ def fix_signs(V: np.ndarray) -> np.ndarray:
     return V
 
 
-def _component_pairs(L, null, m, solver, tol, random_state, arpack_max):
+def _component_pairs(L, null, m, solver, tol, random_state, arpack_max, lanczos_first=False):
     """The ``m`` smallest non-trivial eigenpairs of a connected component's Laplacian ``L`` (n_c, n_c)."""
     n = L.shape[0]
     if solver == "dense" or (solver == "auto" and n <= DENSE_MAX) or n < 5 * (m + 1):
         vals, vecs = scipy.linalg.eigh(L.toarray(), subset_by_index=[0, m])
         return vals[1:], vecs[:, 1:], "dense"
     if solver == "arpack" or (solver == "auto" and n <= arpack_max):
-        return _arpack(L, null, m, tol, random_state)
+        return _arpack(L, null, m, tol, random_state, lanczos_first and n >= LANCZOS_MIN)
     return _lobpcg(L, null, m, solver != "lobpcg", tol, random_state)
 
 
@@ -183,10 +193,22 @@ def amg_preconditioner(L: sp.csr_matrix, null: np.ndarray) -> LinearOperator:
     return ml.aspreconditioner()
 
 
-def _arpack(L, null, m, tol, random_state):
+def _arpack(L, null, m, tol, random_state, lanczos_first=False):
+    from scipy.sparse.linalg import ArpackNoConvergence
+
     v0 = check_random_state(random_state).uniform(-1, 1, L.shape[0]).astype(L.dtype)
-    # Shift-invert around a small negative sigma keeps (L - σI) non-singular while targeting the bottom.
-    vals, vecs = eigsh(L.tocsc(), k=m + 1, sigma=-1e-3, which="LM", v0=v0, tol=0 if tol is None else tol)
+    vals = None
+    if lanczos_first:  # the bottom of L is the top of shift·I - L (shift: Gershgorin bound): matvecs only
+        shift = float(abs(L).sum(axis=1).max())
+        try:
+            vals, vecs = eigsh(shift * sp.identity(L.shape[0], format="csr", dtype=L.dtype) - L, k=m + 1, which="LA",
+                               v0=v0, maxiter=LANCZOS_RESTARTS, tol=0 if tol is None else tol)  # fmt: skip
+            vals = shift - vals
+        except ArpackNoConvergence:
+            vals = None
+    if vals is None:
+        # Shift-invert around a small negative sigma keeps (L - σI) non-singular while targeting the bottom.
+        vals, vecs = eigsh(L.tocsc(), k=m + 1, sigma=-1e-3, which="LM", v0=v0, tol=0 if tol is None else tol)
     order = np.argsort(vals)
     vals, vecs = vals[order], vecs[:, order]
     # Drop the eigenvector most aligned with the known null vector.

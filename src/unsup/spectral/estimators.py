@@ -19,7 +19,7 @@ from sklearn.neighbors import VALID_METRICS
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from unsup.spectral import graph
+from unsup.spectral import graph, neighbors
 from unsup.spectral.affinity import (
     GRAPHS,
     canonical,
@@ -54,6 +54,8 @@ class _SpectralBase(BaseEstimator):
         "eigen_tol": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"}), None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "knn_method": [StrOptions(set(neighbors.METHODS))],
+        "knn_recall": ["boolean"],
     }
 
     def __sklearn_tags__(self):
@@ -112,14 +114,37 @@ class _SpectralBase(BaseEstimator):
         args = (gamma, self.degree, self.coef0, self.kernel_params)
         return kernel_matrix(X, Y, self._kind, *args)
 
+    def _search(self, X, k):
+        """Self-neighbour lists (n, k) through ``knn_method``; an approximate index is kept for ``predict``.
+
+        The approximate index serves dense data with a Euclidean or cosine metric; anything else is searched
+        exactly (``knn_method="approximate"`` there is a ValueError)."""
+        metric = "euclidean" if self.metric in ("euclidean", "l2", "minkowski") else self.metric
+        servable = not sp.issparse(X) and metric in neighbors.METRICS
+        if not servable and self.knn_method == "approximate":
+            raise ValueError("knn_method='approximate' needs dense X and metric 'euclidean' or 'cosine'")
+        method = neighbors.resolve_method(*X.shape, self.knn_method) if servable else "exact"
+        self.knn_method_, self._index = method, None
+        if method == "exact":
+            dist, ind = graph.knn_search(X, k, metric=self.metric)
+        else:
+            self._index = neighbors.NeighborIndex(X, metric=metric, method=method, random_state=self.random_state)
+            dist, ind = self._index.query_self(k)
+        if self.knn_recall:
+            if not servable:
+                raise ValueError("knn_recall needs dense X and metric 'euclidean' or 'cosine'")
+            self.knn_recall_ = neighbors.sampled_recall(X, ind, metric=metric, random_state=0)
+        return dist, ind
+
     def _affinity(self, X):
         """``(A, W)``: the affinity as scikit-learn reports it (``affinity_matrix_``) and the graph solved (CSR,
         symmetric, no self-loops, X's float dtype)."""
         kind, k, metric = self._kind, self._neighbours(X.shape[0]), self.metric
         if kind in ("knn", "mutual_knn"):
-            W = graph.knn_graph(X, k, mode="or" if kind == "knn" else "and", metric=metric)
+            _, ind = self._search(X, k)
+            W = graph.knn_graph(X, k, mode="or" if kind == "knn" else "and", metric=metric, ind=ind)
         elif kind == "self_tuning":
-            dist, ind = graph.knn_search(X, k, metric=metric)
+            dist, ind = self._search(X, k)
             self._scale = graph.local_scale(dist)  # kept for the out-of-sample weights
             W = graph.self_tuning_weights(dist, ind, self._scale)
         elif kind == "epsilon":
@@ -144,10 +169,13 @@ class _SpectralBase(BaseEstimator):
     def _fit_spectrum(self, X, n_eigenpairs: int):
         """Fit the affinity and eigenpairs; returns the raw eigenvectors (n, n_eigenpairs)."""
         order = self._locality_order(X)
+        self._order, self._index = order, None
         with parallel_config(n_jobs=self.n_jobs):  # scikit-learn's neighbour searches read it
             A, W = self._affinity(X if order is None else X[order])
-        # Graphs of sparse or high-dimensional data have no locality: ARPACK's LU fills in, AMG does not.
+        # Graphs of sparse data have no locality: ARPACK's LU fills in, AMG does not. Dense high-dimensional data
+        # gives expander graphs too, where plain Lanczos converges fast (see smallest_eigenpairs' lanczos_first).
         local = self._kind not in GRAPHS or graph.has_locality(X)
+        expander = self._kind in GRAPHS and not sp.issparse(X) and X.shape[1] >= neighbors.APPROX_MIN_DIM
         spec = smallest_eigenpairs(
             W,
             min(n_eigenpairs, X.shape[0]),
@@ -155,7 +183,8 @@ class _SpectralBase(BaseEstimator):
             self.eigen_solver,
             self._solver_tol,
             self.random_state,
-            arpack_max=None if local else ARPACK_MAX_NONLOCAL,
+            arpack_max=None if local or expander else ARPACK_MAX_NONLOCAL,
+            lanczos_first=expander,
         )
         V, components = spec.eigenvectors, spec.components
         if order is not None:  # back to the caller's row order
@@ -201,7 +230,12 @@ class _SpectralBase(BaseEstimator):
             nearest = graph.knn_search(Xf, 1, Y=X_new)[1][:, 0]
             return sp.csr_matrix(self._kernel(X_new, Xf)), nearest
         k = self._neighbours(Xf.shape[0] + 1)
-        dist, ind = graph.knn_search(Xf, k, Y=X_new, metric=self.metric)
+        index = getattr(self, "_index", None)  # absent from models pickled by older versions
+        if index is None:
+            dist, ind = graph.knn_search(Xf, k, Y=X_new, metric=self.metric)
+        else:  # the fitted HNSW index, batched; its rows are in the fit's locality order
+            dist, ind = index.query(X_new, k)
+            ind = ind if self._order is None else self._order[ind]
         if self._kind == "epsilon":
             w = (dist <= self.eps).astype(np.float64)
             w[:, 0] = 1.0  # a point with no training point within eps still hangs on its nearest one
@@ -272,6 +306,11 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
     n_jobs : int or None. Parallel jobs for scikit-learn's neighbour search (brute force: sparse, high-dimensional
         or non-Euclidean data); results do not depend on it.
     random_state : int, RandomState or None.
+    knn_method : {"auto", "exact", "approximate"}, default="auto". Neighbour search for the kNN affinities:
+        approximate = an HNSW index (faiss, ``pip install unsup[ann]``), used by "auto" from 17 dimensions and
+        5,000 samples when faiss is installed; its build is single-threaded (reproducible) when random_state is set.
+    knn_recall : bool, default=False. Measure ``knn_recall_``, the recall@k of the neighbour lists on 300 sampled
+        points against brute force.
 
     A parameter set for an affinity that does not use it (e.g. ``gamma`` with "knn") is reported by a
     ``UserWarning``. float32 input gives a float32 graph and embedding.
@@ -281,7 +320,8 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
     labels_ : (n,) ; n_clusters_ : int ; embedding_ : (n, n_components) ; eigenvalues_ : ascending ;
     affinity_matrix_ : (n, n), sparse for graphs, the dense kernel for kernels, X for "precomputed" ;
     n_components_graph_ : connected components of the graph ; graph_components_ : (n,) component of each sample ;
-    eigen_solver_ : solver used for the largest component ; gamma_ : the rbf coefficient used.
+    eigen_solver_ : solver used for the largest component ; gamma_ : the rbf coefficient used ;
+    knn_method_ : search used ("exact" or "approximate") ; knn_recall_ : float, only with ``knn_recall=True``.
     """
 
     _parameter_constraints: dict = {
@@ -316,6 +356,8 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         n_components=None,
         verbose=False,
         n_jobs=None,
+        knn_method="auto",
+        knn_recall=False,
     ):
         self.n_clusters = n_clusters
         self.affinity = affinity
@@ -336,6 +378,8 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         self.n_components = n_components
         self.verbose = verbose
         self.n_jobs = n_jobs
+        self.knn_method = knn_method
+        self.knn_recall = knn_recall
 
     def fit(self, X, y=None):
         """Cluster ``X`` (n_samples, n_features), dense or sparse; an (n, n) affinity if ``affinity="precomputed"``."""
@@ -377,10 +421,11 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
 class SpectralEmbedding(TransformerMixin, _SpectralBase):
     """Laplacian eigenmaps: the ``n_components`` smallest non-trivial random-walk eigenvectors as coordinates.
 
-    Same graph/solver parameters as :class:`SpectralClustering`, except that a callable ``affinity`` is called
-    as scikit-learn's ``SpectralEmbedding`` calls it, ``affinity(X) -> (n, n)`` (so ``transform`` is not
-    available with it). ``embedding_`` is (n, n_components), float32 for float32 input; ``transform`` embeds
-    new points by the Nyström extension and returns the training embedding for training points.
+    Same graph/solver/neighbour-search parameters as :class:`SpectralClustering`, except that a callable
+    ``affinity`` is called as scikit-learn's ``SpectralEmbedding`` calls it, ``affinity(X) -> (n, n)`` (so
+    ``transform`` is not available with it). ``embedding_`` is (n, n_components), float32 for float32 input;
+    ``transform`` embeds new points by the Nyström extension and returns the training embedding for training
+    points.
     """
 
     _parameter_constraints: dict = {
@@ -405,6 +450,8 @@ class SpectralEmbedding(TransformerMixin, _SpectralBase):
         coef0=None,
         kernel_params=None,
         n_jobs=None,
+        knn_method="auto",
+        knn_recall=False,
     ):
         self.n_components = n_components
         self.affinity = affinity
@@ -420,6 +467,8 @@ class SpectralEmbedding(TransformerMixin, _SpectralBase):
         self.coef0 = coef0
         self.kernel_params = kernel_params
         self.n_jobs = n_jobs
+        self.knn_method = knn_method
+        self.knn_recall = knn_recall
 
     def _callable_affinity(self, X):
         return check_affinity(np.asarray(self.affinity(X), dtype=X.dtype), "the affinity callable")

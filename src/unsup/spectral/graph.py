@@ -44,13 +44,18 @@ def knn_search(
 
         n_jobs = os.cpu_count() if n * Q.shape[0] > 10**9 else None  # threads only pay off on large searches
         dist, ind = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X).kneighbors(Q)
-    if not self_query:
-        return dist, ind
+    return drop_self(dist, ind) if self_query else (dist, ind)
+
+
+def drop_self(dist: np.ndarray, ind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row i's own entry removed from self-query results (n, k + 1) → (n, k); where i is missing (hidden behind
+    duplicates, or missed by an approximate search) the farthest entry goes instead."""
+    n, k = ind.shape
     if np.array_equal(ind[:, 0], np.arange(n)):  # the usual case: no duplicates, each point its own nearest
         return dist[:, 1:], ind[:, 1:]
     is_self = ind == np.arange(n)[:, None]
-    is_self[~is_self.any(axis=1), -1] = True  # self hidden behind duplicates: drop the farthest instead
-    return dist[~is_self].reshape(n, n_neighbors), ind[~is_self].reshape(n, n_neighbors)
+    is_self[~is_self.any(axis=1), -1] = True
+    return dist[~is_self].reshape(n, k - 1), ind[~is_self].reshape(n, k - 1)
 
 
 def _as_data(X):
@@ -112,13 +117,19 @@ def _symmetrise(A: sp.csr_matrix, mode: str) -> sp.csr_matrix:
 
 
 def knn_graph(
-    X: np.ndarray | sp.spmatrix, n_neighbors: int = 10, mode: str = "or", metric: str = "euclidean"
+    X: np.ndarray | sp.spmatrix,
+    n_neighbors: int = 10,
+    mode: str = "or",
+    metric: str = "euclidean",
+    ind: np.ndarray | None = None,
 ) -> sp.csr_matrix:
     """Unweighted k-nearest-neighbour graph, ``w_ij = 1`` if j is among i's k nearest neighbours OR i among j's.
 
-    ``mode="and"`` gives the mutual kNN graph (both directions required). Returns CSR (n, n).
+    ``mode="and"`` gives the mutual kNN graph (both directions required). ``ind`` (n, k): neighbour lists already
+    searched (``unsup.spectral.neighbors``); ``None`` searches ``X`` exactly. Returns CSR (n, n).
     """
-    _, ind = knn_search(X, n_neighbors, metric=metric)
+    if ind is None:
+        _, ind = knn_search(X, n_neighbors, metric=metric)
     return knn_lists_graph(ind, mode, weight_dtype(X))
 
 
