@@ -84,12 +84,12 @@ def _train(args: argparse.Namespace) -> int:
         cfg.out = str(run)
     trainer = Trainer(game, data, cfg, evaluate=evaluator(data), joined=joined)
     if args.resume:
-        trainer.load(run / "checkpoint.pt")  # fit loads it again; here only to refuse a resume with nothing to do
+        trainer.restore()
         if trainer.step >= cfg.steps:
             raise ValueError(f"{run} is already at step {trainer.step}; pass --steps above {trainer.step} to go on")
-    if trainer.rank == 0 and not args.resume:
+    elif trainer.rank == 0:
         spec.save(run, cfg)
-    logs = trainer.fit(resume=bool(args.resume))
+    logs = trainer.fit()  # from the restored step when resuming
     if trainer.rank == 0:
         summary = {"run": str(run), "step": trainer.step, **{k: float(v) for k, v in logs.items()}}
         print(json.dumps(summary) if args.json else f"run folder: {run}")

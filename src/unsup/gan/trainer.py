@@ -299,17 +299,21 @@ class Trainer:
                 x = self.game.sample(self.cfg.batch * 10).cpu()
                 save_samples(x, self.out / f"samples-{self.step:07d}.png")
 
+    def restore(self) -> None:
+        """Continue from ``out/checkpoint.pt``: its whole state, and the log cut back to its step."""
+        ckpt = self.out / "checkpoint.pt" if self.out else None
+        if ckpt is None or not ckpt.exists():
+            raise FileNotFoundError(f"no checkpoint to resume from in {self.out}")
+        self.load(ckpt)
+        self._drop_log_after(self.step)
+
     # -- the loop -------------------------------------------------------------------------------------------
     def fit(self, resume: bool = False) -> dict:
         """Train to ``cfg.steps`` iterations (continuing from ``out/checkpoint.pt`` if ``resume``); last logs."""
         if self.writes:
             self.out.mkdir(parents=True, exist_ok=True)
-        ckpt = self.out / "checkpoint.pt" if self.out else None
         if resume:
-            if ckpt is None or not ckpt.exists():
-                raise FileNotFoundError(f"no checkpoint to resume from in {self.out}")
-            self.load(ckpt)
-            self._drop_log_after(self.step)
+            self.restore()
         cfg, logs, t0 = self.cfg, {}, time.perf_counter()
         bar = tqdm(total=cfg.steps, initial=self.step, disable=not cfg.progress or self.rank != 0, desc="gan")
         while self.step < cfg.steps:
