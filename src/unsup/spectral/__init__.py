@@ -1,12 +1,9 @@
 """Spectral clustering: similarity graphs, Laplacians, cuts, eigensolvers and the estimators.
 
-Names are imported on first use (PEP 562), so ``unsup cluster --help`` starts without scikit-learn.
+Names are imported on first use, so ``unsup cluster --help`` starts without scikit-learn.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+from unsup._lazy import lazy_exports
 
 _WHERE = {
     "assign": ("cluster_qr", "discretize", "eigengap"),
@@ -24,45 +21,13 @@ _WHERE = {
         "self_tuning_graph",
     ),
 }
-_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+_lazy_all, __getattr__, _ = lazy_exports(__name__, {n: f"{__name__}.{m}" for m, ns in _WHERE.items() for n in ns})
 
 # Imported now (NumPy and SciPy only): the function ``laplacian`` must shadow the submodule of the same name.
-from unsup.spectral.laplacian import degree, laplacian  # noqa: E402
+from unsup.spectral.laplacian import degree, laplacian  # noqa: E402, F401  (public, in __all__)
 
-__all__ = [
-    "SpectralClustering",
-    "SpectralEmbedding",
-    "Spectrum",
-    "cluster_qr",
-    "cut",
-    "degree",
-    "discretize",
-    "eigengap",
-    "epsilon_graph",
-    "gaussian_kernel",
-    "gaussian_knn_graph",
-    "knn_graph",
-    "knn_search",
-    "laplacian",
-    "normalized_cut",
-    "partition_objectives",
-    "precomputed_affinity",
-    "ratio_cut",
-    "self_tuning_graph",
-    "smallest_eigenpairs",
-    "spectral_clustering",
-    "spectral_embedding",
-    "volume",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
-    globals()[name] = value
-    return value
+__all__ = sorted([*_lazy_all, "degree", "laplacian"])
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return __all__
