@@ -99,22 +99,24 @@ def _train(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     import torch
 
-    from unsup._run import refuse_overwrite
+    from unsup._run import prepare_outputs
     from unsup.gan.runs import load_run
 
     if args.n < 1:
         raise ValueError(f"--n must be >= 1; got {args.n}")
     data, game, _ = load_run(args.run)
-    torch.manual_seed(args.seed)
     if args.label is not None and not hasattr(game, "num_classes"):
         raise ValueError("--label only applies to conditional models (cdcgan)")
+    png, *pt = prepare_outputs(  # both checked before anything is drawn or written
+        [args.png or Path(args.run) / f"sample-seed{args.seed}.png", *([args.pt] if args.pt else [])], args.force
+    )
+    torch.manual_seed(args.seed)
     x = game.sample(args.n) if args.label is None else game.sample(args.n, args.label)
-    png = refuse_overwrite(args.png or Path(args.run) / f"sample-seed{args.seed}.png", args.force)
     from unsup.gan.plots import save_samples
 
     save_samples(x, png, real=data.sample(args.n) if x.dim() == 2 else None)
-    if args.pt:
-        torch.save(x, refuse_overwrite(args.pt, args.force))
+    if pt:
+        torch.save(x, pt[0])
     print(png)
     return 0
 
