@@ -85,3 +85,20 @@ def test_kmeans_on_one_row_per_component_gives_the_full_partition(monkeypatch):
     full = assign_labels(model.embedding_, 4, "kmeans", 0)
     assert adjusted_rand_score(full, model.labels_) == 1.0
     assert adjusted_rand_score(np.repeat(np.arange(4), 60), model.labels_) == 1.0
+
+
+@pytest.mark.parametrize("kind", ["unnormalized", "sym", "rw"])
+@pytest.mark.parametrize("loops", [False, True])
+def test_sparse_laplacian_is_the_dense_formula_and_leaves_w_alone(kind, loops):
+    from unsup.spectral import laplacian
+
+    W = sp.random(120, 120, density=0.05, random_state=6, format="csr")
+    W = (W + W.T).tocsr()
+    if not loops:
+        W.setdiag(0)
+        W.eliminate_zeros()
+    before = W.copy()
+    L = laplacian(W, kind)
+    assert L.has_sorted_indices and L.dtype == W.dtype
+    np.testing.assert_allclose(L.toarray(), laplacian(W.toarray(), kind), atol=1e-12)
+    assert (W != before).nnz == 0

@@ -45,9 +45,42 @@ def laplacian(W: sp.spmatrix | np.ndarray, kind: str = "unnormalized") -> sp.csr
         left = inv_sqrt_degree(d) if kind == "sym" else inv_sqrt_degree(d) ** 2
         right = left if kind == "sym" else np.ones_like(d)
     if sparse:
-        # Scale W's entries in place on a copy (one pass) rather than two sparse matrix products.
-        M = W.copy()
-        rows = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))
-        M.data *= (-left[rows] * right[M.indices]).astype(dtype)
-        return (M + sp.diags(diag.astype(dtype))).tocsr()
+        return _sparse_laplacian(W, diag, left, right)
     return (np.diag(diag) - left[:, None] * W * right[None, :]).astype(dtype)
+
+
+# Rows per block when the sparse Laplacian is written: bounds the per-entry temporaries.
+_ROW_BLOCK = 1 << 18
+
+
+def _sparse_laplacian(W: sp.csr_matrix, diag: np.ndarray, left: np.ndarray, right: np.ndarray) -> sp.csr_matrix:
+    """``diag(diag) − diag(left) W diag(right)`` as CSR, written straight into its final arrays row block by row
+    block: no copy of ``W`` and no per-entry row index for the whole graph (10^7 points: 2.5 GB fewer)."""
+    W = W.copy() if not W.has_canonical_format else W
+    W.sum_duplicates()
+    n, dtype = W.shape[0], W.dtype
+    diagonal = W.diagonal() if W.nnz else np.zeros(n, dtype)
+    off = W.indices != np.repeat(np.arange(n, dtype=W.indices.dtype), np.diff(W.indptr)) if diagonal.any() else None
+    if off is not None:  # a graph with self-loops: those entries join the diagonal below
+        W = sp.csr_matrix((W.data * off, W.indices.copy(), W.indptr.copy()), shape=W.shape)  # W is the caller's
+        W.eliminate_zeros()
+        diag = diag - left * diagonal * right
+    counts = np.diff(W.indptr)
+    index = np.int32 if W.nnz + n < 2**31 else np.int64
+    indptr = (W.indptr + np.arange(n + 1)).astype(index)  # one diagonal slot in front of each row
+    indices = np.empty(W.nnz + n, index)
+    data = np.empty(W.nnz + n, dtype)
+    indices[indptr[:-1]] = np.arange(n)
+    data[indptr[:-1]] = diag
+    for a in range(0, n, _ROW_BLOCK):
+        b = min(a + _ROW_BLOCK, n)
+        rows = np.repeat(np.arange(a, b), counts[a:b])
+        old = slice(W.indptr[a], W.indptr[b])
+        new = np.arange(W.indptr[a], W.indptr[b]) + rows + 1
+        cols = W.indices[old]
+        indices[new] = cols
+        data[new] = -W.data[old] * left[rows] * right[cols]
+    L = sp.csr_matrix((data, indices, indptr), shape=W.shape)
+    L.has_sorted_indices = False
+    L.sort_indices()
+    return L
