@@ -102,3 +102,18 @@ def test_sparse_laplacian_is_the_dense_formula_and_leaves_w_alone(kind, loops):
     assert L.has_sorted_indices and L.dtype == W.dtype
     np.testing.assert_allclose(L.toarray(), laplacian(W.toarray(), kind), atol=1e-12)
     assert (W != before).nnz == 0
+
+
+def test_affinity_matrix_written_on_first_access_and_old_pickles_keep_theirs():
+    from unsup.spectral import SpectralClustering
+
+    X = np.random.default_rng(7).standard_normal((25_000, 2))  # above REORDER_MIN: solved in a locality order
+    model = SpectralClustering(2, random_state=0).fit(X)
+    assert model._affinity_order is not None  # not re-indexed during fit
+    assert (model.affinity_matrix_ != graph.knn_graph(X, 10)).nnz == 0
+    assert model._affinity_order is None
+    old = SpectralClustering(2)
+    old.__dict__["affinity_matrix_"] = "kept"  # what an older version's pickle restores
+    assert old.affinity_matrix_ == "kept"
+    with pytest.raises(AttributeError):
+        _ = SpectralClustering(2).affinity_matrix_

@@ -187,22 +187,34 @@ class _SpectralBase(BaseEstimator):
             arpack_max=None if local or expander else ARPACK_MAX_NONLOCAL,
             lanczos_first=expander,
         )
-        V, components = spec.eigenvectors, spec.components
-        if order is not None:  # back to the caller's row order
+        V, components, self._degree = spec.eigenvectors, spec.components, degree(W)
+        self._affinity_matrix, self._affinity_order = A, order
+        if order is not None:  # back to the caller's row order; the graph itself only when asked for
             inverse = np.empty_like(order)
             inverse[order] = np.arange(len(order))
-            A = W = graph.reorder(W, order)
-            V, components = V[inverse], components[inverse]
+            V, components, self._degree = V[inverse], components[inverse], self._degree[inverse]
             if self._kind == "self_tuning":
                 self._scale = self._scale[inverse]
-        self.affinity_matrix_ = A
         self.eigenvalues_ = spec.eigenvalues
         self.n_components_graph_ = spec.n_components
         self.graph_components_ = components
         self.eigen_solver_ = spec.solver
-        self._degree = degree(W)
         self._fit_X = None if self._kind in ("precomputed", "precomputed_nearest_neighbors") else X
         return self._to_random_walk(V)
+
+    @property
+    def affinity_matrix_(self):
+        """The affinity (n, n) in the caller's row order. Fits of 20,000+ low-dimensional points build and solve
+        the graph in a locality order; it is re-indexed here on first access, not in ``fit`` (10^7 points: ~5 s
+        and a copy of the graph's structure that most fits never need)."""
+        if "affinity_matrix_" in self.__dict__:  # a model pickled by an older version
+            return self.__dict__["affinity_matrix_"]
+        if "_affinity_matrix" not in self.__dict__:
+            raise AttributeError("'affinity_matrix_' is set by fit")
+        if self._affinity_order is not None:
+            self._affinity_matrix = graph.reorder(self._affinity_matrix, self._affinity_order)
+            self._affinity_order = None
+        return self._affinity_matrix
 
     def _locality_order(self, X):
         """Row order for building and solving large graphs from data (see ``graph.spatial_order``), or None."""
