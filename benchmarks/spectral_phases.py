@@ -1,7 +1,15 @@
-"""Where the time of a 1M-point circles fit goes (kNN graph, Laplacian, AMG set-up, LOBPCG), with the points in
-their given (shuffled) order and in the kd-tree leaf order the estimator uses for large data.
+"""What each phase of a SpectralClustering fit costs against n and d: locality order, neighbour search, graph,
+eigensolve (components + Laplacian + solver), k-means; seconds per phase and the peak RSS of the whole fit.
 
-python benchmarks/spectral_phases.py --n 1000000
+Each (data, n) runs in a fresh child process (peak RSS = ``ru_maxrss``, data included). The phases are timed by
+wrapping the library's own functions during one ``SpectralClustering(k, random_state=0).fit(X)``, so the numbers
+are those of the estimator's path (kd-tree order from 20,000 low-dimensional points, HNSW from 17 dimensions
+and 5,000 points when faiss is installed).
+
+    python benchmarks/spectral_phases.py --data moons --sizes 100000 1000000 10000000
+    python benchmarks/spectral_phases.py --data circles128 --sizes 10000 100000
+
+Results, machine and date: docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -11,55 +19,90 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
+import multiprocessing as mp  # noqa: E402
+import resource  # noqa: E402
 import time  # noqa: E402
-import warnings  # noqa: E402
 
-import numpy as np  # noqa: E402
-from scipy.sparse.linalg import lobpcg  # noqa: E402
-from sklearn.datasets import make_circles  # noqa: E402
+from spectral import make_data  # noqa: E402
 
-from unsup._threads import limit_threads  # noqa: E402
-from unsup.spectral import degree, knn_graph, laplacian  # noqa: E402
-from unsup.spectral.eigen import amg_preconditioner  # noqa: E402
-from unsup.spectral.graph import spatial_order  # noqa: E402
+# (module, function) -> phase; a phase's time is the sum over its calls.
+PHASES = {
+    ("unsup.spectral.graph", "spatial_order"): "order",
+    ("unsup.spectral.graph", "knn_search"): "search",
+    ("unsup.spectral.neighbors", "NeighborIndex.__init__"): "search",
+    ("unsup.spectral.neighbors", "NeighborIndex.query_self"): "search",
+    ("unsup.spectral.graph", "knn_lists_graph"): "graph",
+    ("unsup.spectral.estimators", "smallest_eigenpairs"): "eigen",
+    ("unsup.spectral.estimators", "assign_labels"): "kmeans",
+}
+COLUMNS = ("order", "search", "graph", "eigen", "kmeans")
 
 
-def phases(X: np.ndarray, y: np.ndarray) -> dict:
-    """Seconds per phase of the Fiedler-vector solve on X (n, 2), and the split's accuracy against y."""
-    out, t = {}, time.perf_counter()
-    W = knn_graph(X, 10)
-    out["knn_graph_s"], t = time.perf_counter() - t, time.perf_counter()
-    L = laplacian(W, "sym")
-    out["laplacian_s"], t = time.perf_counter() - t, time.perf_counter()
-    null = np.sqrt(degree(W))
-    null /= np.linalg.norm(null)
-    with limit_threads(1, "blas"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        M = amg_preconditioner(L, null)
-        out["amg_setup_s"], t = time.perf_counter() - t, time.perf_counter()
-        x0 = np.random.default_rng(0).standard_normal((len(X), 1))
-        _, vecs, hist = lobpcg(L, x0, M=M, Y=null[:, None], tol=1e-5, maxiter=200, largest=False,
-                               retResidualNormsHistory=True)  # fmt: skip
-    out["lobpcg_s"], out["iterations"] = time.perf_counter() - t, len(hist)
-    split = vecs[:, 0] > 0
-    out["fiedler_split_accuracy"] = max((split == y).mean(), (split != y).mean())
-    return out
+def _timed(spent: dict, phase: str, f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            spent[phase] = spent.get(phase, 0.0) + time.perf_counter() - t
+
+    return wrapper
+
+
+def _child(name: str, n: int, queue) -> None:
+    import importlib
+
+    from sklearn.metrics import adjusted_rand_score
+
+    X, y, k = make_data(name, n)
+    spent: dict = {}
+    for (module, path), phase in PHASES.items():
+        owner = importlib.import_module(module)
+        *parents, attr = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        setattr(owner, attr, _timed(spent, phase, getattr(owner, attr)))
+    from unsup.spectral import SpectralClustering
+
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    model = SpectralClustering(k, random_state=0).fit(X)
+    total = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    queue.put({
+        "data": name, "n": len(X), "d": X.shape[1], "seconds": round(total, 2),
+        **{p: round(spent.get(p, 0.0), 2) for p in COLUMNS},
+        "other": round(total - sum(spent.values()), 2),
+        "peak_rss_mb": round(peak / 1024, 1), "fit_rss_mb": round((peak - base) / 1024, 1),
+        "ari": round(float(adjusted_rand_score(y, model.labels_)), 4), "solver": model.eigen_solver_,
+        "components": int(model.n_components_graph_),
+    })  # fmt: skip
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=1_000_000)
+    p.add_argument("--data", nargs="+", default=["moons"])
+    p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     args = p.parse_args()
-    X, y = make_circles(args.n, noise=0.05, factor=0.5, random_state=0)
-    t = time.perf_counter()
-    order = spatial_order(X)
-    results = {"spatial_order_s": time.perf_counter() - t, "given order": phases(X, y)}
-    results["kd-tree order"] = phases(X[order], y[order])
-    for key, value in results.items():
-        shown = {k: round(v, 3) for k, v in value.items()} if isinstance(value, dict) else round(value, 3)
-        print(f"{key:16s} {shown}")
-    print(json.dumps({"benchmark": "spectral_phases", "n": args.n, **results}, default=float))
+    ctx = mp.get_context("spawn")
+    rows = []
+    print(f"{'data':10s} {'n':>9s} {'d':>4s} {'total':>7s} " + " ".join(f"{c:>7s}" for c in (*COLUMNS, "other"))
+          + f" {'peakMB':>8s} {'ARI':>7s} solver")  # fmt: skip
+    for name in args.data:
+        for n in args.sizes:
+            queue = ctx.Queue()
+            proc = ctx.Process(target=_child, args=(name, n, queue))
+            proc.start()
+            r = queue.get()
+            proc.join()
+            rows.append(r)
+            print(f"{name:10s} {r['n']:9d} {r['d']:4d} {r['seconds']:7.2f} "
+                  + " ".join(f"{r[c]:7.2f}" for c in (*COLUMNS, "other"))
+                  + f" {r['peak_rss_mb']:8.1f} {r['ari']:7.4f} {r['solver']}", flush=True)  # fmt: skip
+    print(json.dumps({"benchmark": "spectral_phases", "cpu_count": os.cpu_count(), "results": rows}))
 
 
 if __name__ == "__main__":
