@@ -4,7 +4,7 @@ import torch
 from unsup.data.images import ImageDataset
 from unsup.gan.conditional import ConditionalConfig, ConditionalGAN, FixedLabel
 from unsup.gan.dcgan import Generator
-from unsup.gan.latent import average_grid, interpolation_grid, lerp, render, slerp, traversal_grid
+from unsup.gan.latent import average_grid, interpolation_grid, latent_traversal_grid, lerp, render, slerp
 from unsup.gan.trainer import TrainConfig, train
 
 
@@ -75,13 +75,13 @@ def test_average_and_traversal_grids():
         grid[:, 2], render(G, torch.cat([slerp(a, b, torch.tensor([0.5])) for a, b in zip(z0, z1, strict=True)]))
     )
     z = torch.randn(8)
-    trav = traversal_grid(G, z, dims=[0, 5], steps=4)
+    trav = latent_traversal_grid(G, z, dims=[0, 5], steps=4)
     assert trav.shape == (8, 1, 8, 8)
     z_mod = z.clone()
     z_mod[5] = 3.0
     torch.testing.assert_close(trav[7], render(G, z_mod[None])[0])
     with pytest.raises(ValueError, match="dims"):
-        traversal_grid(G, z, dims=[8])
+        latent_traversal_grid(G, z, dims=[8])
 
 
 def test_fixed_label_wrapper():

@@ -6,7 +6,7 @@ import torch
 from unsup.data.sprites import CircularSprites, TrainingImages, dsprites, sprites
 from unsup.gan.infogan import InfoGAN, InfoGANConfig, build_infogan, build_infogan_cr, cr_pairs
 from unsup.gan.trainer import TrainConfig, Trainer
-from unsup.gan.traversal import traversal_grid
+from unsup.gan.traversal import code_traversal_grid
 
 SMALL = dict(width=4, noise=1)
 
@@ -105,7 +105,7 @@ def test_trainer_resume_restores_h_optimiser_and_schedule(tmp_path):
     assert ckpt["opt_aux"] is not None and int(ckpt["game"]["_stage"]) == 1
 
 
-def test_traversal_grid_moves_one_code_per_row():
+def test_code_traversal_grid_moves_one_code_per_row():
     class Recorder:
         cfg = InfoGANConfig(codes=3, noise=2)
 
@@ -117,7 +117,7 @@ def test_traversal_grid_moves_one_code_per_row():
             return z[:, :, None, None].expand(-1, -1, 2, 2)
 
     rec = Recorder()
-    x = traversal_grid(rec, steps=7)
+    x = code_traversal_grid(rec, steps=7)
     assert x.shape == (21, 5, 2, 2)
     z = rec.z.reshape(3, 7, 5)
     for i in range(3):
@@ -125,9 +125,9 @@ def test_traversal_grid_moves_one_code_per_row():
         rest = [j for j in range(5) if j != i]
         assert (z[i][:, rest] == 0.25).all()
     game = InfoGAN(InfoGANConfig(**SMALL))
-    assert traversal_grid(game, steps=4).shape == (8, 1, 64, 64)
+    assert code_traversal_grid(game, steps=4).shape == (8, 1, 64, 64)
     with pytest.raises(ValueError, match="steps"):
-        traversal_grid(game, steps=1)
+        code_traversal_grid(game, steps=1)
 
 
 def test_training_images_are_in_range_and_dsprites_is_lazy():

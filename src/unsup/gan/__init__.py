@@ -28,5 +28,7 @@ _NAMES = {
     "build_infogan_cr": "unsup.gan.infogan",
     "interpolation_grid": "unsup.gan.latent",
     "average_grid": "unsup.gan.latent",
+    "latent_traversal_grid": "unsup.gan.latent",
+    "code_traversal_grid": "unsup.gan.traversal",
 }
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _NAMES)

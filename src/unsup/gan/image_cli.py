@@ -38,7 +38,7 @@ def latent_pictures(G: torch.nn.Module, latent_dim: int, out: Path, stem: str, r
     ``-traverse.png`` (first ``rows`` latent dimensions swept over ±3) into ``out``; returns the paths."""
     import torch
 
-    from unsup.gan.latent import average_grid, interpolation_grid, traversal_grid
+    from unsup.gan.latent import average_grid, interpolation_grid, latent_traversal_grid
     from unsup.gan.traversal import save_grid
 
     paths = [refuse_overwrite(out / f"{stem}-{kind}.png", force) for kind in ("interpolate", "average", "traverse")]
@@ -47,7 +47,9 @@ def latent_pictures(G: torch.nn.Module, latent_dim: int, out: Path, stem: str, r
     save_grid(interpolation_grid(G, z0, z1, steps, method).cpu(), steps, paths[0])
     save_grid(average_grid(G, z0, z1).cpu(), 4, paths[1])
     dims = list(range(min(rows, latent_dim)))
-    save_grid(traversal_grid(G, torch.randn(latent_dim, device=device), dims, steps=steps).cpu(), steps, paths[2])
+    save_grid(
+        latent_traversal_grid(G, torch.randn(latent_dim, device=device), dims, steps=steps).cpu(), steps, paths[2]
+    )
     return paths
 
 

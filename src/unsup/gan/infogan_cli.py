@@ -29,7 +29,7 @@ def _traverse(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from unsup.gan.traversal import plot_factors_vs_codes, save_grid, traversal_grid
+    from unsup.gan.traversal import code_traversal_grid, plot_factors_vs_codes, save_grid
 
     if args.steps < 2:
         raise ValueError(f"--steps must be >= 2; got {args.steps}")
@@ -38,7 +38,7 @@ def _traverse(args: argparse.Namespace) -> int:
     png = refuse_overwrite(args.png or run / f"traverse-seed{args.seed}.png", args.force)
     factors_png = refuse_overwrite(png.with_name(png.stem + "-factors.png"), args.force)
     torch.manual_seed(args.seed)
-    save_grid(traversal_grid(game, args.steps), args.steps, png)
+    save_grid(code_traversal_grid(game, args.steps), args.steps, png)
     rng = np.random.default_rng(args.seed)
     f = data.factors.sample_factors(min(len(data.factors), 4000), rng)
     codes = game.encode(torch.from_numpy(data.factors.render(f)) * 2 - 1).cpu().numpy()
@@ -107,7 +107,7 @@ def demo(out: Path, seed: int) -> dict:
 
     from unsup.cli import command_run
     from unsup.gan.infogan import q_encoder, q_probe
-    from unsup.gan.traversal import plot_factors_vs_codes, save_grid, traversal_grid
+    from unsup.gan.traversal import code_traversal_grid, plot_factors_vs_codes, save_grid
     from unsup.metrics.disentangle import factor_vae_score, mig
 
     recipe = [a for k, v in DEMO_RECIPE.items() for a in ("--model-opt", f"{k}={json.dumps(v)}")]
@@ -118,7 +118,7 @@ def demo(out: Path, seed: int) -> dict:
                             "--sample-every", steps])  # fmt: skip
     data, game = _load(str(run))
     torch.manual_seed(seed)
-    save_grid(torch.cat([traversal_grid(game, 10) for _ in range(3)]), 10, out / "traverse.png")
+    save_grid(torch.cat([code_traversal_grid(game, 10) for _ in range(3)]), 10, out / "traverse.png")
     images, factors = data.factors.all_images()
     codes = q_encoder(game)(images)
     plot_factors_vs_codes(codes, factors, data.factors.factor_names, out / "factors-vs-codes.png")

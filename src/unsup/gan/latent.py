@@ -7,7 +7,7 @@ else is in the batch. Every ``*_grid`` function returns images ``[rows * cols, C
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -71,12 +71,25 @@ def average_grid(generator: nn.Module, z0: Tensor, z1: Tensor) -> Tensor:
     return torch.stack([x0, x1, xm, (x0 + x1) / 2], 1).flatten(0, 1)
 
 
-def traversal_grid(generator: nn.Module, z: Tensor, dims: list[int], span: float = 3.0, steps: int = 8) -> Tensor:
-    """One row per latent dimension in ``dims``: ``z`` (``[d]``) with that coordinate swept over ``±span``."""
+def sweep_codes(z: Tensor, dims: Sequence[int], low: float, high: float, steps: int) -> Tensor:
+    """``z`` (``[d]``) repeated ``len(dims) * steps`` times; block ``i`` has coordinate ``dims[i]`` swept over
+    ``steps`` values from ``low`` to ``high`` -> ``[len(dims) * steps, d]``."""
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2; got {steps}")
     if any(not 0 <= d < len(z) for d in dims):
-        raise ValueError(f"dims must lie in 0..{len(z) - 1}; got {dims}")
-    values = torch.linspace(-span, span, steps, device=z.device)
+        raise ValueError(f"dims must lie in 0..{len(z) - 1}; got {list(dims)}")
+    values = torch.linspace(low, high, steps, device=z.device)
     codes = z.repeat(len(dims) * steps, 1)
     for row, d in enumerate(dims):
         codes[row * steps : (row + 1) * steps, d] = values
-    return render(generator, codes)
+    return codes
+
+
+def latent_traversal_grid(
+    generator: nn.Module, z: Tensor, dims: Sequence[int], span: float = 3.0, steps: int = 8
+) -> Tensor:
+    """One row per latent dimension in ``dims``: ``G(z)`` (``z``: ``[d]``) with that coordinate swept over ``±span``.
+
+    For any ``z -> x`` generator; InfoGAN's code sweep is :func:`unsup.gan.traversal.code_traversal_grid`.
+    """
+    return render(generator, sweep_codes(z, dims, -span, span, steps))

@@ -9,25 +9,22 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from unsup.gan.latent import sweep_codes
+
 if TYPE_CHECKING:
     from unsup.gan.infogan import InfoGAN
 
 
 @torch.no_grad()
-def traversal_grid(game: InfoGAN, steps: int = 10, base: Tensor | None = None) -> Tensor:
-    """One row per code: code ``i`` swept over ``steps`` values in [-1, 1], every other coordinate fixed at ``base``.
+def code_traversal_grid(game: InfoGAN, steps: int = 10, base: Tensor | None = None) -> Tensor:
+    """One row per InfoGAN code: code ``i`` swept over ``steps`` values in [-1, 1], every other coordinate fixed at
+    ``base`` (default: one draw of ``game.latent``).
 
     ``game`` needs ``cfg.codes``, ``latent(n)`` and ``generate(z)``; returns images ``(codes · steps, C, H, W)``.
+    Any generator's latent sweep is :func:`unsup.gan.latent.latent_traversal_grid`.
     """
-    if steps < 2:
-        raise ValueError(f"steps must be >= 2; got {steps}")
-    k = game.cfg.codes
     base = game.latent(1).cpu() if base is None else base.reshape(1, -1).cpu()
-    z = base.repeat(k * steps, 1)
-    sweep = torch.linspace(-1, 1, steps)
-    for i in range(k):
-        z[i * steps : (i + 1) * steps, i] = sweep
-    return game.generate(z).cpu()
+    return game.generate(sweep_codes(base[0], range(game.cfg.codes), -1.0, 1.0, steps)).cpu()
 
 
 def save_grid(x: Tensor, cols: int, path: str | os.PathLike) -> None:
