@@ -54,6 +54,8 @@ def test_train_apply_eval_round_trip(tmp_path, capsys):
             "--epochs", "1", "--decay-epochs", "0", "--batch-size", "2", "--out", str(runs), "--quiet"]  # fmt: skip
     bad_crop = [x if x != "32" else "30" for x in argv]
     _one_line_error(capsys, bad_crop, "multiple of 4")
+    _one_line_error(capsys, [x if x != "32" else "16" for x in argv], "at least 24")  # D's norms need > 1 pixel
+    assert not runs.exists()  # refused before a run folder was made
     assert main(argv) == 0
     (run,) = runs.iterdir()
     assert {"config.json", "checkpoint.pt", "history.json", "loss.png", "index.html"} <= {p.name for p in run.iterdir()}
@@ -68,6 +70,9 @@ def test_train_apply_eval_round_trip(tmp_path, capsys):
     _one_line_error(capsys, ["translate", "apply", str(run), str(a / "im0.png"), "--out", str(out)], "exists")
     assert main(["translate", "apply", str(run), str(a / "im0.png"), "--out", str(out), "--force"]) == 0
     assert np.array_equal(first, np.asarray(Image.open(out / "im0_AtoB.png")))
+    page = (out / "index.html").read_bytes()
+    _one_line_error(capsys, ["translate", "apply", str(run), str(a / "im1.png"), "--out", str(out)], "index.html")
+    assert (out / "index.html").read_bytes() == page and not (out / "im1_AtoB.png").exists()
 
     capsys.readouterr()
     assert main(["translate", "eval", str(run), "--json"]) == 0

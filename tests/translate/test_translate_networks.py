@@ -61,3 +61,12 @@ def test_residual_generator_starts_as_the_identity_and_learns_a_correction():
 def test_bad_generator_kind_names_the_parameter():
     with pytest.raises(ValueError, match="generator"):
         build_generator("vgg", 1, 1, 8)
+
+
+@pytest.mark.parametrize("n_layers", [1, 2, 3])
+def test_patch_discriminator_min_size_is_the_smallest_input_it_trains_on(n_layers):
+    d = PatchDiscriminator(1, ndf=4, n_layers=n_layers).train()
+    m = d.min_size
+    assert d(torch.zeros(2, 1, m, m)).shape[-1] >= 1
+    with pytest.raises((ValueError, RuntimeError)):
+        d(torch.zeros(2, 1, m - 1, m - 1))

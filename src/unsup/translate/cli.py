@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from unsup._run import atomic_write_bytes, new_run_dir, prepare_outputs
 from unsup.cli import CLI, UsageError
 from unsup.data.images import IMAGE_SUFFIXES
+from unsup.translate.patchgan import PatchDiscriminator
 from unsup.translate.presets import PRESETS, build_model, preset
 from unsup.translate.report import png_bytes, to_uint8, write_index
 from unsup.translate.runs import (
@@ -98,6 +99,9 @@ def _train(args: argparse.Namespace) -> int:
         model = build_model(cfg, train.seed, semantic_classifier(spec, train, fresh=True)).to(device)
         if train.crop % model.multiple:
             raise UsageError(f"--crop {train.crop}: this generator needs a multiple of {model.multiple}")
+        smallest = max((m.min_size for m in model.modules() if isinstance(m, PatchDiscriminator)), default=1)
+        if train.crop < smallest:
+            raise UsageError(f"--crop {train.crop}: this preset's discriminator needs at least {smallest} pixels")
         run = new_run_dir(args.out, "translate")
         start_run(run, cfg, train, spec, name)
     print(f"run folder: {run}", flush=True)
@@ -160,7 +164,9 @@ def _apply(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"--out {out} is a file, not a folder")
     channels = model.cfg.ch_a if args.direction == "AtoB" else model.cfg.ch_b
-    targets = prepare_outputs([out / f"{p.stem}_{args.direction}.png" for p in files], args.force)
+    *targets, _ = prepare_outputs(
+        [out / f"{p.stem}_{args.direction}.png" for p in files] + [out / "index.html"], args.force
+    )  # the page lists this call's images: replaced only with --force
     seen: dict[Path, Path] = {}
     for src, dst in zip(files, targets, strict=True):
         if dst in seen:

@@ -29,5 +29,19 @@ class PatchDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
         init_weights(self)
 
+    @property
+    def min_size(self) -> int:
+        """The smallest square input (pixels) it takes: every instance norm needs more than one spatial element
+        (24 with ``n_layers = 3``)."""
+        for size in range(1, 4097):
+            s, ok = size, True
+            for layer in self.net:
+                if isinstance(layer, nn.Conv2d):
+                    s = (s + 2 * layer.padding[0] - layer.kernel_size[0]) // layer.stride[0] + 1
+                ok &= s >= (2 if isinstance(layer, nn.InstanceNorm2d) else 1)
+            if ok:
+                return size
+        raise ValueError("no input size up to 4096 fits this discriminator")
+
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)
