@@ -173,7 +173,7 @@ def _lobpcg(L, null, m, use_amg, tol, random_state):
     n, dtype = L.shape[0], L.dtype
     # AMG-preconditioned LOBPCG does not converge in float32 (rbf blobs, n = 100: residual 0.26 vs 2e-6 in
     # float64), so that path solves in float64 and returns float32 eigenvectors.
-    L = L.astype(np.float64) if use_amg else L
+    L = L.astype(np.float64, copy=False) if use_amg else L  # no copy of a float64 Laplacian
     null = null.astype(L.dtype)
     rng = check_random_state(random_state)
     M = amg_preconditioner(L, null) if use_amg else None
