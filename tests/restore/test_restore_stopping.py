@@ -58,5 +58,22 @@ def test_holdout_rule_stops_patience_steps_after_the_minimum():
     errors = [0.01 + 1e-6 * (t - 120) ** 2 for t in range(1000)]
     stopped = next(t for t, e in enumerate(errors) if rule.update(t, e))
     assert rule.best_iter == 120 and stopped == 150
+    assert rule.pick_iter == 120  # no tolerance: the minimum itself
     with pytest.raises(ValueError, match="patience"):
         HoldoutStop(patience=0)
+    with pytest.raises(ValueError, match="tolerance"):
+        HoldoutStop(tolerance=1.0)
+
+
+def test_holdout_rule_picks_the_centre_of_the_iterations_tied_with_the_minimum():
+    # a flat-bottomed curve (camera 64x64, seed 0: the held-out error moves by < 0.3% between iterations 380 and
+    # 520) whose noisy minimum falls at 70, on one side of the flat part: within 1% of it lie iterations 42 to 158
+    # ((t - 100)^2 <= 3456), so the pick is their centre, 100; patience still counts from the minimum
+    errors = [1.0 + 1e-4 * (t - 100) ** 2 / 36 for t in range(1000)]
+    errors[70] = 0.9995
+    rule = HoldoutStop(patience=100, tolerance=0.01)
+    stopped = next(t for t, e in enumerate(errors) if rule.update(t, e))
+    assert rule.best_iter == 70 and stopped == 170
+    tied = [t for t in range(171) if errors[t] <= 0.9995 * 1.01]
+    assert (tied[0], tied[-1]) == (42, 158) and rule.pick_iter == 100
+    assert HoldoutStop().pick_iter is None

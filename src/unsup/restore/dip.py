@@ -47,6 +47,9 @@ class DIPConfig:
     holdout_values: int = 800  # denoising: hold out at least this many values (at most 25% of the pixels)
     window: int = 100  # ES-WMV window W
     patience: int = 500  # steps without improvement before stopping (ES-WMV's P)
+    # held-out stop with refit: the refit's length is the centre of the iterations whose held-out error is within
+    # this fraction of the minimum (ties for a few hundred noisy values; see HoldoutStop)
+    stop_tolerance: float = 0.005
     keep_observed: bool = True  # inpainting: return known pixels as observed (exact unless the image is noisy)
     # held-out stop at t: refit from the same start on all observed pixels for round(refit * (t + 1)) steps and
     # return that output; 0 returns the held-out run's own output
@@ -67,6 +70,8 @@ class DIPConfig:
             raise ValueError(f"holdout_values must be >= 0, got {self.holdout_values}")
         if self.iters < 1 or self.max_iters < 1:
             raise ValueError("iters and max_iters must be >= 1")
+        if not 0 <= self.stop_tolerance < 1:
+            raise ValueError(f"stop_tolerance must be in [0, 1), got {self.stop_tolerance}")
         if not 0 <= self.refit <= 4:
             raise ValueError(f"refit must be in [0, 4], got {self.refit}")
 
@@ -75,7 +80,8 @@ class DIPConfig:
 class DIPResult:
     """Restored image (H, W, C) in [0, 1] and the run's record; ``history`` holds ``(iteration, value)`` lists.
 
-    ``stop_iter`` is the iteration the stop rule picked (None if ES-WMV never filled its window); ``stopped`` says
+    ``stop_iter`` is the iteration the stop rule picked (None if ES-WMV never filled its window; with the refit the
+    centre of the held-out error's tie band, whose count the refit runs, else its minimum); ``stopped`` says
     whether its patience ran out, i.e. whether an automatic run ended by the rule rather than at ``max_iters``.
     ``refit_iters`` > 0: ``image`` is the last output of that many steps fitted on all observed pixels after the
     held-out stop (their record is in ``history["refit_*"]``; ``iters`` counts both runs).
@@ -189,7 +195,7 @@ class _Watch:
         known = torch.ones_like(problem.y[:, :1]) if problem.mask is None else problem.mask
         gen = torch.Generator().manual_seed(seed + 1)
         held = (torch.rand(known.shape, generator=gen) < _holdout_fraction(config, problem)).to(known) * known
-        self.rule, self.key, self.held = HoldoutStop(config.patience), "holdout", held
+        self.rule, self.key, self.held = HoldoutStop(config.patience, config.stop_tolerance), "holdout", held
         self.fit_problem = Problem(problem.y, known * (1 - held), problem.factor)
         self.y, self.down, self.count = problem.y, problem.down, float(held.sum()) * problem.channels
 
@@ -299,7 +305,8 @@ def fit_dip(
     EMA output kept at the chosen iteration; an integer runs exactly that many steps and returns the last EMA
     output (for inpainting with the known pixels pasted back unless ``config.keep_observed`` is off).
     With the held-out stop and ``config.refit`` > 0 the net is then fitted afresh (same seed) on all observed pixels
-    for ``refit`` times the chosen iteration count, and that run's last EMA output is returned.
+    for ``refit`` times the chosen iteration count (``config.stop_tolerance``: the centre of the iterations tied
+    with the held-out minimum), and that run's last EMA output is returned.
     ``truth`` (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
     With ``checkpoint`` the whole run state is saved there (atomically) every ``checkpoint_every`` steps, and a run
     started with an existing ``checkpoint`` (same problem, config and seed) resumes from it exactly (the refit
@@ -338,14 +345,16 @@ def fit_dip(
     bar.close()
     res = _result(view(kept if iters is None and kept is not None else ema), t, watch, backtrack, rec, config, t0)
     if iters is None and config.stop == "holdout" and config.refit > 0 and res.stop_iter is not None:
-        return _refit(problem, config, res, truth, seed, progress, ssim_every, checkpoint, checkpoint_every)
+        pick = watch.rule.pick_iter
+        return _refit(problem, config, res, pick, truth, seed, progress, ssim_every, checkpoint, checkpoint_every)
     return res
 
 
-def _refit(problem: Problem, config: DIPConfig, held: DIPResult, truth, seed, progress, ssim_every, ckpt, every):
-    """Fit all observed pixels from the held-out run's start for ``refit`` x its chosen iteration count: the
+def _refit(problem: Problem, config: DIPConfig, held: DIPResult, pick: int, truth, seed, progress, ssim_every, ckpt,
+           every):  # fmt: skip
+    """Fit all observed pixels from the held-out run's start for ``refit`` x the iteration count it picked: the
     held-out pixels lower the peak PSNR (the fit never sees them), the iteration count carries over."""
-    n = max(1, round(config.refit * (held.stop_iter + 1)))
+    n = max(1, round(config.refit * (pick + 1)))
     path = None if ckpt is None else f"{os.fspath(ckpt)}.refit"
     # stop="variance" fits every observed pixel; with a fixed iteration count its rule only records
     full = fit_dip(problem, replace(config, stop="variance", refit=0.0), iters=n, truth=truth, seed=seed,
@@ -354,5 +363,5 @@ def _refit(problem: Problem, config: DIPConfig, held: DIPResult, truth, seed, pr
         os.remove(path)
     keep = ("loss", "psnr", "psnr_raw", "ssim")
     hist = {**held.history, **{f"refit_{k}": full.history[k] for k in keep}}
-    return DIPResult(full.image, held.iters + n, held.stop_iter, held.stopped, held.seconds + full.seconds, hist,
+    return DIPResult(full.image, held.iters + n, pick, held.stopped, held.seconds + full.seconds, hist,
                      held.snapshots, refit_iters=n)  # fmt: skip

@@ -67,14 +67,22 @@ class HoldoutStop:
     The fit never sees the held-out pixels' noise, so their error ``E|D(x)_i - y_i|^2 = |D(x)_i - D(x*)_i|^2 +
     sigma^2`` tracks the true error of ``x`` up to a constant (Li et al. 2021, "Self-validation: early stopping
     for single-instance deep generative priors"). Feed it that error every step; same interface as VarianceStop.
+
+    The run stops ``patience`` steps after the minimum (``best_iter``). A few hundred noisy held-out values cannot
+    rank iterations whose errors are within ``tolerance`` (relative) of the minimum: where the curve is flat that
+    tie band spans hundreds of steps and its minimum falls anywhere in it. ``pick_iter`` is the band's centre: the
+    first and the last iteration within ``tolerance`` of the minimum, averaged.
     """
 
-    def __init__(self, patience: int = 300) -> None:
+    def __init__(self, patience: int = 300, tolerance: float = 0.0) -> None:
         if patience < 1:
             raise ValueError(f"patience must be >= 1, got {patience}")
-        self.patience = patience
+        if not 0 <= tolerance < 1:
+            raise ValueError(f"tolerance must be in [0, 1), got {tolerance}")
+        self.patience, self.tolerance = patience, tolerance
         self.best_var = math.inf  # best held-out error so far (named like VarianceStop's for the caller)
         self.best_iter: int | None = None
+        self.band = [0, 0]  # indices into history of the first and the last error within tolerance of the minimum
         self.history: list[tuple[int, float]] = []
 
     def update(self, t: int, error: float) -> bool:
@@ -82,7 +90,20 @@ class HoldoutStop:
         self.history.append((t, error))
         if error < self.best_var:
             self.best_var, self.best_iter = error, t
+        limit = self.best_var * (1 + self.tolerance)
+        if error <= limit:
+            self.band[1] = len(self.history) - 1
+        # the limit only falls, so the band's first member only moves forward
+        while self.history[self.band[0]][1] > limit:
+            self.band[0] += 1
         return t - self.best_iter >= self.patience
+
+    @property
+    def pick_iter(self) -> int | None:
+        """Centre of the tie band around the minimum (the minimum itself with ``tolerance`` 0 on a strict dip)."""
+        if self.best_iter is None:
+            return None
+        return (self.history[self.band[0]][0] + self.history[self.band[1]][0]) // 2
 
     @property
     def improved(self) -> bool:
