@@ -1,5 +1,7 @@
 """Deep Image Prior fitting on tiny images: PSNR rises, the stop rule ends runs, backtracking rolls back."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -47,7 +49,8 @@ def test_auto_stop_ends_the_run_and_returns_the_kept_output():
 def test_refit_after_the_stop_is_a_fit_of_all_pixels_for_the_chosen_count(tmp_path):
     truth = smooth_image(16, 1)
     noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.2, truth.shape), 0, 1).astype(np.float32)
-    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=200, patience=20, ema=0.5, holdout=0.2, refit=0.5)
+    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=200, patience=20, ema=0.5, holdout=0.2, refit=0.5,
+                    held_weight=0.0)  # fmt: skip
     ckpt = tmp_path / "run.ckpt.pt"
     res = fit_dip(Problem(to_tensor(noisy)), cfg, truth=truth, progress=False, checkpoint=ckpt, checkpoint_every=7)
     n = round(0.5 * (res.stop_iter + 1))
@@ -66,6 +69,26 @@ def test_refit_after_the_stop_is_a_fit_of_all_pixels_for_the_chosen_count(tmp_pa
     assert res.history["psnr"][-1][0] == res.iters - n - 1  # the held-out run's record is kept beside it
     with pytest.raises(ValueError, match="refit"):
         DIPConfig(TINY, refit=-0.1)
+
+
+def test_returned_image_mixes_the_refit_and_the_held_out_output():
+    truth = smooth_image(16, 1)
+    noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.2, truth.shape), 0, 1).astype(np.float32)
+    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, max_iters=200, patience=20, ema=0.5, holdout=0.2, refit=0.5)
+    problem = Problem(to_tensor(noisy))
+    mixed = fit_dip(problem, cfg, truth=truth, progress=False)
+    refit = fit_dip(problem, replace(cfg, held_weight=0.0), truth=truth, progress=False)
+    held = fit_dip(problem, replace(cfg, refit=0.0), truth=truth, progress=False)
+    w = cfg.held_weight
+    np.testing.assert_allclose(mixed.image, (1 - w) * refit.image + w * held.image, atol=1e-6)
+    assert held.image.std() > 0 and np.abs(refit.image - held.image).max() > 1e-3  # two different fits
+    assert mixed.history["returned_psnr"] == [(mixed.iters - 1, pytest.approx(psnr(mixed.image, truth)))]
+    # by convexity the mean squared error of the mix is at most the weighted mean of the two errors
+    mse = [float(np.mean((x.image - truth) ** 2)) for x in (mixed, refit, held)]
+    assert mse[0] <= (1 - w) * mse[1] + w * mse[2] + 1e-9
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="held_weight"):
+            DIPConfig(TINY, held_weight=bad)
 
 
 def test_holdout_pixels_are_kept_out_of_the_fit():

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 Encoder = Callable[[np.ndarray], np.ndarray]  # images (n, C, H, W) -> codes (n, D)
 SAP_FORMS = ("discrete", "continuous")
 DCI_IMPORTANCES = ("gbt", "forest")
+STILL_VARIANCE = 1e-12  # normalised codes have unit spread; a batch's variance below this is rounding, not motion
 
 
 @dataclass
@@ -128,7 +129,8 @@ def factor_vae_score(
     """FactorVAE score in [0, 1]: held-out accuracy of the majority vote ``argmin_d Var(z_d / σ_d) -> fixed factor``.
 
     Codes with global std ``σ_d < prune`` do not vote (disentanglement_lib's studies: 0.05); ``prune=0`` drops only
-    collapsed codes (zero spread).
+    collapsed codes (zero spread). Unlike the reference, a batch in which no normalised code varies by more than
+    rounding (``STILL_VARIANCE``) casts no vote.
     """
     if min(n_train, n_eval, n_var) < 1 or batch < 2:
         raise ValueError(
@@ -142,15 +144,18 @@ def factor_vae_score(
     def votes(n: int) -> np.ndarray:
         z, k = _fixed_factor_batches(probe, n, batch, rng)
         var = (z[:, :, active] / scale[active]).var(1)
+        # a batch whose codes do not move (its images are all alike, e.g. circular sprites at radius 0) cannot say
+        # which factor was fixed: its argmin would be rounding noise (the reference counts it anyway)
+        moved = var.max(1) > STILL_VARIANCE
         v = np.zeros((int(active.sum()), probe.num_factors), dtype=np.int64)
-        np.add.at(v, (var.argmin(1), k), 1)
+        np.add.at(v, (var.argmin(1)[moved], k[moved]), 1)
         return v
 
     if not active.any():
         return 0.0
     train, test = votes(n_train), votes(n_eval)
     predict = train.argmax(1)  # each code dimension votes for its most frequent factor
-    return float(test[np.arange(len(predict)), predict].sum() / test.sum())
+    return float(test[np.arange(len(predict)), predict].sum() / max(test.sum(), 1))
 
 
 def _sample(probe: Probe, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

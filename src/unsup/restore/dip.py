@@ -20,7 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from unsup._run import atomic_torch_save, load_checkpoint
-from unsup.restore.images import ssim, to_numpy, to_tensor
+from unsup.restore.images import psnr, ssim, to_numpy, to_tensor
 from unsup.restore.problem import Problem
 from unsup.restore.skip import Skip, SkipConfig
 from unsup.restore.stopping import HoldoutStop, VarianceStop
@@ -54,6 +54,9 @@ class DIPConfig:
     # held-out stop at t: refit from the same start on all observed pixels for round(refit * (t + 1)) steps and
     # return that output; 0 returns the held-out run's own output
     refit: float = 1.0
+    # with the refit, the returned image is (1 - held_weight) * refit + held_weight * held-out run's output: two fits
+    # of different pixel sets, whose errors partly cancel (0 returns the refit alone)
+    held_weight: float = 1 / 3
 
     def __post_init__(self) -> None:
         if self.input not in INPUTS:
@@ -74,6 +77,8 @@ class DIPConfig:
             raise ValueError(f"stop_tolerance must be in [0, 1), got {self.stop_tolerance}")
         if not 0 <= self.refit <= 4:
             raise ValueError(f"refit must be in [0, 4], got {self.refit}")
+        if not 0 <= self.held_weight < 1:
+            raise ValueError(f"held_weight must be in [0, 1), got {self.held_weight}")
 
 
 @dataclass
@@ -84,7 +89,8 @@ class DIPResult:
     centre of the held-out error's tie band, whose count the refit runs, else its minimum); ``stopped`` says
     whether its patience ran out, i.e. whether an automatic run ended by the rule rather than at ``max_iters``.
     ``refit_iters`` > 0: ``image`` is the last output of that many steps fitted on all observed pixels after the
-    held-out stop (their record is in ``history["refit_*"]``; ``iters`` counts both runs).
+    held-out stop, mixed with the held-out run's output by ``DIPConfig.held_weight`` (the refit's record is in
+    ``history["refit_*"]``, the returned image's PSNR in ``history["returned_psnr"]``; ``iters`` counts both runs).
     """
 
     image: np.ndarray
@@ -306,7 +312,8 @@ def fit_dip(
     output (for inpainting with the known pixels pasted back unless ``config.keep_observed`` is off).
     With the held-out stop and ``config.refit`` > 0 the net is then fitted afresh (same seed) on all observed pixels
     for ``refit`` times the chosen iteration count (``config.stop_tolerance``: the centre of the iterations tied
-    with the held-out minimum), and that run's last EMA output is returned.
+    with the held-out minimum), and ``(1 - w) * refit + w * held`` of the two runs' EMA outputs is returned
+    (``w = config.held_weight``).
     ``truth`` (H, W, C) in [0, 1] turns on PSNR (every step) and SSIM (every ``ssim_every`` steps) logging.
     With ``checkpoint`` the whole run state is saved there (atomically) every ``checkpoint_every`` steps, and a run
     started with an existing ``checkpoint`` (same problem, config and seed) resumes from it exactly (the refit
@@ -353,7 +360,9 @@ def fit_dip(
 def _refit(problem: Problem, config: DIPConfig, held: DIPResult, pick: int, truth, seed, progress, ssim_every, ckpt,
            every):  # fmt: skip
     """Fit all observed pixels from the held-out run's start for ``refit`` x the iteration count it picked: the
-    held-out pixels lower the peak PSNR (the fit never sees them), the iteration count carries over."""
+    held-out pixels lower the peak PSNR (the fit never sees them), the iteration count carries over. The two fits saw
+    different pixels, so their errors differ: their weighted mean beats either alone (the DIP paper averages
+    restarts for the same reason)."""
     n = max(1, round(config.refit * (pick + 1)))
     path = None if ckpt is None else f"{os.fspath(ckpt)}.refit"
     # stop="variance" fits every observed pixel; with a fixed iteration count its rule only records
@@ -363,5 +372,9 @@ def _refit(problem: Problem, config: DIPConfig, held: DIPResult, pick: int, trut
         os.remove(path)
     keep = ("loss", "psnr", "psnr_raw", "ssim")
     hist = {**held.history, **{f"refit_{k}": full.history[k] for k in keep}}
-    return DIPResult(full.image, held.iters + n, pick, held.stopped, held.seconds + full.seconds, hist,
-                     held.snapshots, refit_iters=n)  # fmt: skip
+    w = config.held_weight
+    image = full.image if w == 0 else ((1 - w) * full.image + w * held.image).astype(full.image.dtype)
+    if truth is not None:
+        hist["returned_psnr"] = [(held.iters + n - 1, psnr(image, truth))]
+    return DIPResult(image, held.iters + n, pick, held.stopped, held.seconds + full.seconds, hist, held.snapshots,
+                     refit_iters=n)  # fmt: skip

@@ -58,8 +58,10 @@ def curves(path: str | os.PathLike, history: dict[str, list[tuple[int, float]]],
         ax.plot(t, v, lw=1, label="EMA output" if key == "psnr" else None)
         if key == "psnr" and history.get("psnr_raw"):
             ax.plot(*zip(*history["psnr_raw"], strict=True), lw=0.6, alpha=0.6, label="raw output")
-            if history.get("refit_psnr"):  # the all-pixel refit after the held-out stop: its last point is returned
+            if history.get("refit_psnr"):  # the all-pixel refit after the held-out stop, mixed into what is returned
                 ax.plot(*zip(*history["refit_psnr"], strict=True), lw=1, label="refit on all pixels (EMA)")
+            if history.get("returned_psnr"):
+                ax.plot(*zip(*history["returned_psnr"], strict=True), "k*", ms=8, label="returned")
             ax.legend(fontsize=8)
         if key == "holdout":  # its minimum is shallow: zoom on it
             ax.set_ylim(min(v) * 0.99, min(v) * 1.15)
