@@ -8,13 +8,14 @@
 Images: scikit-image's ``astronaut``, ``chelsea``, ``coffee`` (colour) and ``camera`` (grey), centre-cropped to a
 square and resized (anti-aliased) to ``--size``. Denoising: Gaussian noise sigma = 25/255 (clipped to [0, 1]);
 inpainting: 50 % of pixels missing at random; super-resolution: x4 from a Lanczos (PIL) down-sampled image.
-DIP uses the ``cpu-*`` preset and stops automatically (``--stop``: held-out pixels by default, or ES-WMV), then
-refits all pixels for the chosen count (``DIPConfig.refit``; ``--refit 0`` turns it off) and returns a weighted
-mean of the two fits (``DIPConfig.held_weight``; ``--held-weight 0`` returns the refit alone). "held" is the
-held-out run's own output at its minimum (what DIP returned before the refit), "refit" the refit's own output,
-"best" the best PSNR of the EMA output along the held-out run; with ``--full-reference`` a run fitting every pixel
-for ``max_iters`` steps (same seed) is added, and "gap" is how far the returned image is below that run's best
-iteration (else below "best"). ``OTHER_IMAGES`` were not used to choose any default (a check for over-fitting).
+DIP uses the ``cpu-*`` preset and its stop rule (``--stop``: held-out pixels for denoising and inpainting, a fixed
+3,000 steps for SR; or ES-WMV). After the held-out stop it refits all pixels for the chosen count
+(``DIPConfig.refit``; ``--refit 0`` turns it off) and returns a weighted mean of the two fits
+(``DIPConfig.held_weight``; ``--held-weight 0`` returns the refit alone). "held" is the held-out run's own output at
+its minimum (what DIP returned before the refit), "refit" the refit's own output, "best" the best PSNR of the EMA
+output along the held-out run; with ``--full-reference`` a run fitting every pixel for ``max_iters`` steps (same
+seed) is added, and "gap" is how far the returned image is below that run's best iteration (else below "best").
+``OTHER_IMAGES`` were not used to choose any default (a check for over-fitting).
 Prints a table and one JSON line.
 """
 
@@ -32,7 +33,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from unsup.restore import baselines  # noqa: E402
-from unsup.restore.dip import fit_dip  # noqa: E402
+from unsup.restore.dip import STOPS, fit_dip  # noqa: E402
 from unsup.restore.images import psnr, ssim, to_tensor  # noqa: E402
 from unsup.restore.presets import PRESETS  # noqa: E402
 from unsup.restore.problem import Problem, random_mask  # noqa: E402
@@ -94,7 +95,7 @@ def timed(fn):
     return out, time.perf_counter() - t0
 
 
-def quality(images, tasks, size: int, seed: int, stop: str, settings: dict, reference: bool) -> list[dict]:
+def quality(images, tasks, size: int, seed: int, stop: str | None, settings: dict, reference: bool) -> list[dict]:
     rows = []
     for task in tasks:
         for name in images:
@@ -105,11 +106,10 @@ def quality(images, tasks, size: int, seed: int, stop: str, settings: dict, refe
                 rows.append(dict(task=task, image=name, method=method, psnr=psnr(out, truth), ssim=ssim(out, truth),
                                  seconds=sec))  # fmt: skip
             cpu0 = time.process_time()
-            config = replace(PRESETS[f"cpu-{task}"], stop=stop)
-            config = replace(config, **settings)
+            config = replace(PRESETS[f"cpu-{task}"], **settings, **({"stop": stop} if stop else {}))
             res = fit_dip(problem, config, truth=truth, seed=seed, progress=False)
             best_t, best = res.best_psnr
-            row = dict(task=task, image=name, method=f"dip-{stop}", psnr=psnr(res.image, truth),
+            row = dict(task=task, image=name, method=f"dip-{config.stop}", psnr=psnr(res.image, truth),
                        ssim=ssim(res.image, truth), seconds=res.seconds, cpu_seconds=time.process_time() - cpu0,
                        iters=res.iters, stop_iter=res.stop_iter, stopped=res.stopped, refit_iters=res.refit_iters,
                        held_psnr=_held_psnr(res), best_psnr=best, best_iter=best_t,
@@ -127,11 +127,9 @@ def quality(images, tasks, size: int, seed: int, stop: str, settings: dict, refe
 
 
 def _held_psnr(res) -> float | None:
-    """PSNR of the held-out run's own output, kept at its held-out minimum (the variance rule: at its stop)."""
-    if res.stop_iter is None:
-        return None
+    """PSNR of the held-out run's own output, kept at its held-out minimum (None without the held-out rule)."""
     trace = res.history.get("holdout")
-    return res.psnr_at(min(trace, key=lambda p: p[1])[0] if trace else res.stop_iter)
+    return res.psnr_at(min(trace, key=lambda p: p[1])[0]) if trace else None
 
 
 def _stepper(cfg, size: int, channels_last: bool, compiled: bool, ema_mode: str):
@@ -204,7 +202,7 @@ def main() -> None:
     p.add_argument("--size", type=int, default=128, help="side of the (square) test images")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--stop", default="holdout", choices=("holdout", "variance"), help="DIP's automatic stop rule")
+    p.add_argument("--stop", choices=STOPS, help="DIP's stop rule (default: the preset's; SR runs a fixed count)")
     p.add_argument("--refit", type=float, default=None, help="DIPConfig.refit (default: the preset's)")
     p.add_argument("--held-weight", type=float, default=None, help="DIPConfig.held_weight (default: the preset's)")
     p.add_argument("--full-reference", action="store_true",
@@ -239,9 +237,9 @@ def main() -> None:
             ref = "full-pixel best" if "full_best_psnr" in r else "best"
             best, at = r.get("full_best_psnr", r["best_psnr"]), r.get("full_best_iter", r["best_iter"])
             refit = f" ({r['refit_psnr']:.2f} dB)" if r["refit_psnr"] is not None else ""
-            note = (f"stop@{r['stop_iter']} (held {r['held_psnr']:.2f} dB) + refit {r['refit_iters']}{refit} = "
-                    f"{r['iters']} it; {ref} {best:.2f} dB @{at} (gap {r['gap_db']:.2f}); "
-                    f"cpu {r['cpu_seconds']:.0f}s")  # fmt: skip
+            held = f"stop@{r['stop_iter']} (held {r['held_psnr']:.2f} dB) + " if r["held_psnr"] is not None else ""
+            note = (f"{held}refit {r['refit_iters']}{refit} = {r['iters']} it; {ref} {best:.2f} dB @{at} "
+                    f"(gap {r['gap_db']:.2f}); cpu {r['cpu_seconds']:.0f}s")  # fmt: skip
         print(f"{r['task']:<8}{r['image']:<11}{r['method']:<14}{r['psnr']:>7.2f}{r['ssim']:>7.3f}{r['seconds']:>8.1f}  "
               f"{note}")  # fmt: skip
     print(json.dumps({"benchmark": "restore", "size": args.size, "seed": args.seed, "stop": args.stop, "rows": rows}))

@@ -207,6 +207,21 @@ def test_every_preset_builds_a_working_net():
         assert default_preset(task) in PRESETS
 
 
+def test_fixed_stop_runs_the_configured_count_and_sr_presets_use_it():
+    from unsup.restore.presets import PRESETS
+
+    truth = smooth_image(16, 1)
+    noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.2, truth.shape), 0, 1).astype(np.float32)
+    cfg = DIPConfig(TINY, lr=0.05, reg_noise=0.0, ema=0.5, iters=40, stop="fixed")
+    auto = fit_dip(Problem(to_tensor(noisy)), cfg, truth=truth, progress=False)  # iters=None: the config's count
+    given = fit_dip(Problem(to_tensor(noisy)), replace(cfg, stop="variance"), iters=40, truth=truth, progress=False)
+    assert auto.iters == 40 and auto.refit_iters == 0
+    np.testing.assert_array_equal(auto.image, given.image)
+    # SR: the held-out low-resolution error rose from step ~200 while the PSNR climbed to 3000 (`rocket`)
+    assert {PRESETS[n].stop for n in ("cpu-sr", "sr4", "sr8")} == {"fixed"}
+    assert PRESETS["cpu-denoise"].stop == PRESETS["cpu-inpaint"].stop == "holdout"
+
+
 def test_checkpointed_run_resumes_exactly(tmp_path):
     truth = smooth_image(16)
     noisy = np.clip(truth + np.random.default_rng(0).normal(0, 0.1, truth.shape), 0, 1).astype(np.float32)

@@ -229,7 +229,7 @@ def register(cli: CLI) -> None:
     help_common = {
         "denoise": "Denoise INPUT with Deep Image Prior (no training; stops automatically).",
         "inpaint": "Fill the masked pixels of INPUT with Deep Image Prior.",
-        "sr": "Super-resolve INPUT by --factor with Deep Image Prior (Lanczos-2 data term).",
+        "sr": "Super-resolve INPUT by --factor with Deep Image Prior (Lanczos-2 data term; the preset's step count).",
     }
     for task, text in help_common.items():
         p = cli.group_command("restore", task, _dip, text)
@@ -238,7 +238,9 @@ def register(cli: CLI) -> None:
         p.add_argument("--out", required=True, help="restored image to write (.png)")
         p.add_argument("--truth", help="clean image: PSNR/SSIM are logged and plotted")
         p.add_argument("--preset", help="DIP preset (default: cpu-<task> on CPU, the paper's on CUDA)")
-        p.add_argument("--iters", default="auto", help="iterations, or 'auto' for the ES-WMV stop (default)")
+        p.add_argument("--iters", default="auto",
+                       help="iterations, or 'auto' (default): the preset's stop rule (held-out pixels; SR: a fixed "
+                            "count)")  # fmt: skip
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
         p.add_argument("--force", action="store_true", help="overwrite existing outputs")

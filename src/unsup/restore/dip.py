@@ -26,7 +26,7 @@ from unsup.restore.skip import Skip, SkipConfig
 from unsup.restore.stopping import HoldoutStop, VarianceStop
 
 INPUTS = ("noise", "meshgrid")
-STOPS = ("holdout", "variance")
+STOPS = ("holdout", "variance", "fixed")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ class DIPConfig:
     ema: float = 0.99  # output EMA weight; 0 disables
     backtrack_db: float = 5.0  # restore the last good weights if the loss rose by more than this
     backtrack_every: int = 100
-    stop: str = "holdout"  # automatic stop: held-out pixels (self-validation) or ES-WMV output variance
+    # automatic stop: held-out pixels (self-validation), ES-WMV output variance, or "fixed": always `iters` steps
+    # (super-resolution: the held-out low-resolution error can rise while the high-resolution PSNR still climbs)
+    stop: str = "holdout"
     holdout: float = 0.1  # fraction of observed pixels held out of the fit when stop == "holdout"
     holdout_values: int = 800  # denoising: hold out at least this many values (at most 25% of the pixels)
     window: int = 100  # ES-WMV window W
@@ -195,7 +197,7 @@ class _Watch:
 
     def __init__(self, config: DIPConfig, problem: Problem, seed: int) -> None:
         self.held = None
-        if config.stop == "variance":
+        if config.stop != "holdout":  # with a fixed count the variance rule only records
             self.rule, self.key, self.fit_problem = VarianceStop(config.window, config.patience), "var", problem
             return
         known = torch.ones_like(problem.y[:, :1]) if problem.mask is None else problem.mask
@@ -307,9 +309,10 @@ def fit_dip(
 ) -> DIPResult:
     """Restore ``problem`` with Deep Image Prior.
 
-    ``iters=None`` stops automatically (``config.stop`` rule, at most ``config.max_iters`` steps) and returns the
-    EMA output kept at the chosen iteration; an integer runs exactly that many steps and returns the last EMA
-    output (for inpainting with the known pixels pasted back unless ``config.keep_observed`` is off).
+    ``iters=None`` runs ``config.iters`` steps when ``config.stop == "fixed"``, else stops automatically
+    (``config.stop`` rule, at most ``config.max_iters`` steps) and returns the EMA output kept at the chosen
+    iteration; an integer runs exactly that many steps and returns the last EMA output (for inpainting with the
+    known pixels pasted back unless ``config.keep_observed`` is off).
     With the held-out stop and ``config.refit`` > 0 the net is then fitted afresh (same seed) on all observed pixels
     for ``refit`` times the chosen iteration count (``config.stop_tolerance``: the centre of the iterations tied
     with the held-out minimum), and ``(1 - w) * refit + w * held`` of the two runs' EMA outputs is returned
@@ -319,6 +322,8 @@ def fit_dip(
     started with an existing ``checkpoint`` (same problem, config and seed) resumes from it exactly (the refit
     keeps its own ``<checkpoint>.refit`` file, removed when it ends).
     """
+    if iters is None and config.stop == "fixed":
+        iters = config.iters
     device = "cuda" if torch.cuda.is_available() else "cpu"
     problem = problem.to(device)
     net, z, opt, watch, backtrack = _setup(config, problem, seed, device)
