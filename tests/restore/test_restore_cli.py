@@ -35,7 +35,7 @@ def test_denoise_writes_image_pictures_and_record(tmp_path, image, capsys):
     for suffix in (".png", ".strip.png", ".curves.png", ".input.png", ".json"):
         assert (tmp_path / "o" / f"den{suffix}").is_file()
     rec = json.loads((tmp_path / "o" / "den.json").read_text())
-    assert rec["iters_run"] == 4 and rec["auto"] is False and 0 < rec["psnr"] < 60
+    assert rec["iters_run"] == 4 and rec["auto"] is False and rec["stop_rule"] == "fixed" and 0 < rec["psnr"] < 60
     assert Image.open(out).size == (16, 16)
     assert "refuse" not in capsys.readouterr().out
     # never silently overwritten
@@ -69,6 +69,18 @@ def test_sr_output_is_factor_times_larger(tmp_path, image):
     out = tmp_path / "sr.png"
     assert main(["restore", "sr", image, "--out", str(out), "--factor", "2", "--iters", "2"]) == 0
     assert Image.open(out).size == (32, 32)
+
+
+def test_sr_without_iters_runs_the_presets_fixed_count(tmp_path, image, monkeypatch):
+    from dataclasses import replace
+
+    from unsup.restore.presets import PRESETS
+
+    monkeypatch.setitem(PRESETS, "cpu-sr", replace(PRESETS["cpu-sr"], iters=3))
+    out = tmp_path / "sr.png"
+    assert main(["restore", "sr", image, "--out", str(out), "--factor", "2", "--preset", "cpu-sr"]) == 0
+    rec = json.loads((tmp_path / "sr.json").read_text())
+    assert rec["iters_run"] == 3 and rec["stop_rule"] == "fixed" and rec["auto"] is False
 
 
 def test_bad_input_is_a_one_line_error(tmp_path, image, capsys):

@@ -135,7 +135,8 @@ def _dip(args: argparse.Namespace) -> int:
         "task": args.task,
         "preset": preset,
         "iters_run": res.iters,
-        "auto": iters is None,
+        "auto": iters is None and PRESETS[preset].stop != "fixed",  # fixed: the preset's own step count
+        "stop_rule": PRESETS[preset].stop if iters is None else "fixed",
         "stop_iter": res.stop_iter,
         "stopped_by_rule": res.stopped,
         "seconds": round(res.seconds, 2),
