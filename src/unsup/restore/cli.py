@@ -128,6 +128,7 @@ def _dip(args: argparse.Namespace) -> int:
     problem, truth = _problem(args, img, paths)
     _check_truth(truth, problem.out_size)
     res = fit_dip(problem, PRESETS[preset], iters=iters, truth=truth, seed=args.seed, checkpoint=ckpt)
+    rule = PRESETS[preset].stop if iters is None else "fixed"
     save_image(paths["image"], res.image)
     snapshot_strip(paths["strip"], res.snapshots, first=to_numpy(problem.y))
     curves(paths["curves"], res.history, res.stop_iter)
@@ -135,8 +136,8 @@ def _dip(args: argparse.Namespace) -> int:
         "task": args.task,
         "preset": preset,
         "iters_run": res.iters,
-        "auto": iters is None and PRESETS[preset].stop != "fixed",  # fixed: the preset's own step count
-        "stop_rule": PRESETS[preset].stop if iters is None else "fixed",
+        "auto": rule != "fixed",  # a fixed count (--iters, or the preset's own for SR) is not an automatic stop
+        "stop_rule": rule,
         "stop_iter": res.stop_iter,
         "stopped_by_rule": res.stopped,
         "seconds": round(res.seconds, 2),
